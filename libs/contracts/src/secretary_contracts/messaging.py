@@ -1,0 +1,134 @@
+"""Subjects, streams, durable consumers and buckets, declared once for every service."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from pydantic import BaseModel
+
+from secretary_contracts import events
+
+
+@dataclass(frozen=True)
+class EventSubject:
+    subject: str
+    model: type[BaseModel]
+    description: str
+
+    def message_id(self, recording_id: str) -> str:
+        """The Nats-Msg-Id: one event of a kind per recording, so a re-publish is dropped."""
+        return f"{recording_id}:{self.subject}"
+
+
+RECORDINGS_STREAM = "RECORDINGS"
+PROGRESS_STREAM = "PROGRESS"
+
+MEDIA_RECEIVED = EventSubject(
+    "recordings.media.received.v1", events.MediaReceived, "An original file is stored."
+)
+RECORDING_READY = EventSubject(
+    "recordings.recording.ready.v1", events.RecordingReady, "Audio is decoded to 16 kHz mono."
+)
+ASR_DONE = EventSubject("recordings.asr.done.v1", events.AsrDone, "Words and times are stored.")
+DIARIZATION_DONE = EventSubject(
+    "recordings.diarization.done.v1", events.DiarizationDone, "Speaker turns are stored."
+)
+TRANSCRIPT_READY = EventSubject(
+    "recordings.transcript.ready.v1", events.TranscriptReady, "The merged transcript is stored."
+)
+STAGE_FAILED = EventSubject(
+    "recordings.failed.v1", events.StageFailed, "A stage gave up on a recording."
+)
+STAGE_PROGRESS = EventSubject(
+    "progress.recordings.v1", events.StageProgress, "How far a stage has got with a recording."
+)
+
+ALL_SUBJECTS = (
+    MEDIA_RECEIVED,
+    RECORDING_READY,
+    ASR_DONE,
+    DIARIZATION_DONE,
+    TRANSCRIPT_READY,
+    STAGE_FAILED,
+    STAGE_PROGRESS,
+)
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    max_age: timedelta
+    duplicate_window: timedelta
+
+
+STREAMS = (
+    StreamSpec(
+        RECORDINGS_STREAM,
+        ("recordings.>",),
+        max_age=timedelta(days=7),
+        duplicate_window=timedelta(minutes=30),
+    ),
+    # Progress is advisory and frequent: kept briefly, so a restarted reader catches up
+    # on recent progress without replaying days of it.
+    StreamSpec(
+        PROGRESS_STREAM,
+        ("progress.>",),
+        max_age=timedelta(hours=1),
+        duplicate_window=timedelta(seconds=30),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    durable: str
+    subject: EventSubject
+    stream: str
+    ack_wait: timedelta
+    max_deliver: int
+
+
+CONSUMER_PREPARE = ConsumerSpec(
+    "prepare", MEDIA_RECEIVED, RECORDINGS_STREAM, timedelta(minutes=2), max_deliver=5
+)
+CONSUMER_ASR = ConsumerSpec(
+    "asr", RECORDING_READY, RECORDINGS_STREAM, timedelta(minutes=2), max_deliver=5
+)
+CONSUMER_DIARIZE = ConsumerSpec(
+    "diarize", RECORDING_READY, RECORDINGS_STREAM, timedelta(minutes=2), max_deliver=5
+)
+CONSUMER_MERGE_ASR = ConsumerSpec(
+    "merge-asr", ASR_DONE, RECORDINGS_STREAM, timedelta(minutes=1), max_deliver=10
+)
+CONSUMER_MERGE_DIARIZATION = ConsumerSpec(
+    "merge-diarization", DIARIZATION_DONE, RECORDINGS_STREAM, timedelta(minutes=1), max_deliver=10
+)
+CONSUMER_GATEWAY_RECORDINGS = ConsumerSpec(
+    "gateway-recordings",
+    EventSubject("recordings.>", events.RecordingEvent, "All events."),
+    RECORDINGS_STREAM,
+    timedelta(seconds=30),
+    max_deliver=20,
+)
+CONSUMER_GATEWAY_PROGRESS = ConsumerSpec(
+    "gateway-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=5
+)
+
+
+@dataclass(frozen=True)
+class Buckets:
+    media: str = "media"
+    audio: str = "audio"
+    artifacts: str = "artifacts"
+    merge_state: str = "merge-state"
+
+
+BUCKETS = Buckets()
+
+
+def audio_object_name(recording_id: str) -> str:
+    return f"{recording_id}.wav"
+
+
+def artifact_object_name(recording_id: str, kind: str) -> str:
+    return f"{recording_id}/{kind}.json"

@@ -1,0 +1,1 @@
+"""Plumbing every secretary worker shares: settings, logs, broker life, jobs, object streaming."""

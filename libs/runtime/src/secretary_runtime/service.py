@@ -1,0 +1,64 @@
+"""The life of a worker process: connect, declare, consume, report health, stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+
+from faststream.nats import NatsBroker
+
+from secretary_runtime.health import HealthServer
+from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+
+def create_broker(settings: ServiceSettings) -> NatsBroker:
+    # graceful_timeout: on SIGTERM, a job in hand gets this long to finish before it is
+    # handed back; the message is then redelivered elsewhere.
+    return NatsBroker(
+        settings.nats_url,
+        graceful_timeout=30.0,
+        max_reconnect_attempts=-1,
+        reconnect_time_wait=1,
+        logger=logging.getLogger("secretary.broker"),
+        # per-message lines ("received", "processed") only at DEBUG: the job runner logs jobs
+        log_level=logging.DEBUG,
+    )
+
+
+async def run_worker(
+    name: str,
+    settings: ServiceSettings,
+    broker: NatsBroker,
+    extra_readiness: Callable[[], Awaitable[dict[str, bool]]] | None = None,
+) -> None:
+    """Runs until SIGTERM or SIGINT; the subscribers must already be registered on `broker`."""
+    await broker.connect()
+    await declare_infrastructure(broker.connection.jetstream())
+    await broker.start()
+
+    async def readiness() -> dict[str, bool]:
+        checks = {"nats": broker.connection.is_connected}
+        if extra_readiness is not None:
+            checks.update(await extra_readiness())
+        return checks
+
+    health: HealthServer | None = None
+    if settings.health_port:
+        health = HealthServer(settings.health_host, settings.health_port, readiness)
+        await health.start()
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    logger.info("%s is consuming", name)
+    await stop.wait()
+    logger.info("%s is stopping", name)
+    if health is not None:
+        await health.stop()
+    await broker.stop()

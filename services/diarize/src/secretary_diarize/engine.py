@@ -1,0 +1,99 @@
+"""Speaker diarization with a pyannote.audio pipeline; loaded once per process."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
+
+import torch
+from pyannote.audio import Pipeline
+from secretary_contracts import DiarizationResult, RecordingOptions, SpeakerTurn
+
+from secretary_diarize.bundle import bundled_pipeline_dir
+from secretary_diarize.settings import DiarizeSettings
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+# pyannote reports these steps through its hook; their share of the total work on CPU.
+STEP_WEIGHTS = {"segmentation": 0.35, "speaker_counting": 0.05, "embeddings": 0.55}
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+class Diarizer:
+    def __init__(self, settings: DiarizeSettings) -> None:
+        self.settings = settings
+        if settings.torch_threads:
+            torch.set_num_threads(settings.torch_threads)
+        self.device = resolve_device(settings.device)
+        source = settings.pipeline_path or str(bundled_pipeline_dir(settings.model_cache_dir))
+        pipeline = Pipeline.from_pretrained(source)
+        if pipeline is None:
+            raise RuntimeError(f"no diarization pipeline could be loaded from {source}")
+        self.pipeline: Any = pipeline
+        self._tune(settings)
+        self.pipeline.to(self.device)
+        logger.info(
+            "diarization pipeline loaded",
+            extra={"fields": {"pipeline": source, "device": str(self.device)}},
+        )
+
+    def _tune(self, settings: DiarizeSettings) -> None:
+        segmentation = self.pipeline._segmentation
+        self.pipeline.segmentation_step = settings.segmentation_step
+        segmentation.step = settings.segmentation_step * segmentation.duration
+        segmentation.batch_size = settings.segmentation_batch_size
+        self.pipeline.embedding_batch_size = settings.embedding_batch_size
+
+    def diarize(
+        self,
+        audio: npt.NDArray[np.float32],
+        options: RecordingOptions,
+        on_progress: Callable[[float], None],
+    ) -> DiarizationResult:
+        done: dict[str, float] = {}
+
+        def hook(
+            step: str,
+            _artifact: Any,
+            file: Any = None,
+            completed: int | None = None,
+            total: int | None = None,
+        ) -> None:
+            if completed is not None and total:
+                done[step] = completed / total
+            elif step not in done:
+                done[step] = 1.0
+            on_progress(sum(STEP_WEIGHTS.get(s, 0.0) * f for s, f in done.items()))
+
+        waveform = torch.from_numpy(audio).unsqueeze(0)
+        speaker_bounds: dict[str, int] = {}
+        if options.num_speakers:
+            speaker_bounds["num_speakers"] = options.num_speakers
+        else:
+            if options.min_speakers:
+                speaker_bounds["min_speakers"] = options.min_speakers
+            if options.max_speakers:
+                speaker_bounds["max_speakers"] = options.max_speakers
+        with torch.inference_mode():
+            output = self.pipeline(
+                {"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **speaker_bounds
+            )
+        annotation = getattr(output, "speaker_diarization", output)
+        turns = [
+            SpeakerTurn(start=round(segment.start, 3), end=round(segment.end, 3), speaker=label)
+            for segment, _, label in annotation.itertracks(yield_label=True)
+        ]
+        return DiarizationResult(duration_s=round(len(audio) / SAMPLE_RATE, 3), turns=turns)

@@ -1,0 +1,201 @@
+"""REST routes: upload, status, transcript, health."""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from faststream.nats import NatsBroker
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.params import Parameter
+from pydantic import ValidationError
+from secretary_contracts import MediaReceived, RecordingOptions, Stage, Transcript
+from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
+from secretary_runtime import objects
+from secretary_runtime.publishing import EventPublisher
+from sqlalchemy import select
+
+from secretary_gateway import exports
+from secretary_gateway.db import Database, RecordingRow, TranscriptRow
+from secretary_gateway.errors import ApiError, error_body
+from secretary_gateway.schemas import Recording, RecordingList
+from secretary_gateway.settings import GatewaySettings
+from secretary_gateway.uploads import receive_upload
+
+
+class TranscriptFormat(StrEnum):
+    JSON = "json"
+    TXT = "txt"
+    SRT = "srt"
+    VTT = "vtt"
+
+
+MEDIA_TYPES = {
+    TranscriptFormat.TXT: "text/plain; charset=utf-8",
+    TranscriptFormat.SRT: "application/x-subrip; charset=utf-8",
+    TranscriptFormat.VTT: "text/vtt; charset=utf-8",
+}
+
+
+def _options(fields: dict[str, str]) -> RecordingOptions:
+    values: dict[str, Any] = {}
+    for name in ("language",):
+        if fields.get(name) and fields[name].lower() != "auto":
+            values[name] = fields[name].lower()
+    for name in ("num_speakers", "min_speakers", "max_speakers"):
+        if fields.get(name):
+            values[name] = fields[name]
+    try:
+        options = RecordingOptions.model_validate(values)
+    except ValidationError as error:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+        raise ApiError(400, "invalid_options", problems) from error
+    if (
+        options.min_speakers
+        and options.max_speakers
+        and options.min_speakers > options.max_speakers
+    ):
+        raise ApiError(400, "invalid_options", "min_speakers is larger than max_speakers.")
+    return options
+
+
+async def _owned_recording(database: Database, recording_id: str, owner: str) -> RecordingRow:
+    async with database.sessions() as session:
+        row = await session.get(RecordingRow, recording_id)
+    if row is None or row.owner != owner:
+        raise ApiError(404, "recording_not_found", f"No recording with id {recording_id}.")
+    return row
+
+
+class RecordingController(Controller):
+    path = "/v1/recordings"
+    tags = ("recordings",)
+
+    @post(
+        "/",
+        operation_id="uploadRecording",
+        request_max_body_size=None,
+        status_code=201,
+        summary="Upload a recording (multipart field `file`) and start processing it.",
+    )
+    async def upload(self, request: Request[Any, Any, State], state: State) -> Recording:
+        settings: GatewaySettings = state.settings
+        broker: NatsBroker = state.broker
+        database: Database = state.database
+        js = broker.connection.jetstream()
+        recording_id = uuid.uuid4().hex
+        upload = await receive_upload(
+            request.stream(),
+            request.headers.get("content-type", ""),
+            int(request.headers.get("content-length") or -1),
+            js,
+            BUCKETS.media,
+            recording_id,
+            settings.max_upload_bytes,
+        )
+        assert upload.media is not None
+        try:
+            options = _options(upload.fields)
+            if upload.media.size_bytes == 0:
+                raise ApiError(400, "empty_file", "The file is empty (0 bytes).")
+        except ApiError:
+            await objects.delete_object(js, BUCKETS.media, recording_id)
+            raise
+        event = MediaReceived(
+            recording_id=recording_id,
+            owner=settings.default_owner,
+            source="rest",
+            filename=upload.filename,
+            content_type=upload.content_type,
+            title=upload.fields.get("title") or None,
+            media=upload.media,
+            options=options,
+        )
+        row = RecordingRow(
+            id=recording_id,
+            owner=event.owner,
+            source=event.source,
+            title=event.title,
+            filename=event.filename,
+            content_type=event.content_type,
+            size_bytes=upload.media.size_bytes,
+            status="queued",
+            stages={Stage.UPLOAD: 1.0},
+            options=options.model_dump(exclude_none=True),
+        )
+        async with database.sessions.begin() as session:
+            session.add(row)
+        await EventPublisher(broker).publish(MEDIA_RECEIVED, event)
+        return Recording.from_row(row)
+
+    @get("/", operation_id="listRecordings", summary="My recordings, newest first.")
+    async def list_recordings(
+        self, state: State, limit: int = Parameter(default=50, ge=1, le=500)
+    ) -> RecordingList:
+        database: Database = state.database
+        async with database.sessions() as session:
+            rows = await session.scalars(
+                select(RecordingRow)
+                .where(RecordingRow.owner == state.settings.default_owner)
+                .order_by(RecordingRow.created_at.desc())
+                .limit(limit)
+            )
+            return RecordingList(items=[Recording.from_row(r) for r in rows])
+
+    @get("/{recording_id:str}", operation_id="getRecording", summary="Status and progress.")
+    async def get_recording(self, recording_id: str, state: State) -> Recording:
+        row = await _owned_recording(state.database, recording_id, state.settings.default_owner)
+        return Recording.from_row(row)
+
+    @get(
+        "/{recording_id:str}/transcript",
+        operation_id="getTranscript",
+        summary="The speaker-labelled transcript as json, txt, srt or vtt.",
+    )
+    async def get_transcript(
+        self,
+        recording_id: str,
+        state: State,
+        format: TranscriptFormat = TranscriptFormat.JSON,
+    ) -> Response[Any]:
+        database: Database = state.database
+        row = await _owned_recording(database, recording_id, state.settings.default_owner)
+        async with database.sessions() as session:
+            stored = await session.get(TranscriptRow, recording_id)
+        if stored is None:
+            code, message = (
+                ("recording_failed", f"The recording failed: {row.error_message}")
+                if row.status == "failed"
+                else ("transcript_not_ready", f"The recording is {row.status}; try again later.")
+            )
+            return Response(error_body(code, message), status_code=409)
+        transcript = Transcript.model_validate_json(stored.body)
+        if format is TranscriptFormat.JSON:
+            return Response(transcript.model_dump(mode="json"))
+        render = {
+            TranscriptFormat.TXT: exports.to_text,
+            TranscriptFormat.SRT: exports.to_srt,
+            TranscriptFormat.VTT: exports.to_vtt,
+        }[format]
+        return Response(render(transcript), media_type=MEDIA_TYPES[format])
+
+
+@get("/healthz", operation_id="health", include_in_schema=True, summary="The process is alive.")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@get("/readyz", operation_id="ready", summary="Ready when NATS and the database answer.")
+async def readyz(state: State) -> Response[dict[str, Any]]:
+    broker: NatsBroker = state.broker
+    checks = {
+        "nats": bool(broker.connection and broker.connection.is_connected),
+        "database": await state.database.ping(),
+    }
+    ready = all(checks.values())
+    return Response(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status_code=200 if ready else 503,
+    )

@@ -1,0 +1,44 @@
+"""`create_app(settings)`: the Litestar application with its broker and database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.service import create_broker
+
+from secretary_gateway.api import RecordingController, healthz, readyz
+from secretary_gateway.db import Database
+from secretary_gateway.errors import EXCEPTION_HANDLERS
+from secretary_gateway.projector import Projector
+from secretary_gateway.settings import GatewaySettings
+
+
+def create_app(settings: GatewaySettings) -> Litestar:
+    broker = create_broker(settings)
+    database = Database(settings.database_url)
+    Projector(broker, database).register()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await database.create_schema()
+        await broker.connect()
+        await declare_infrastructure(broker.connection.jetstream())
+        await broker.start()
+        try:
+            yield
+        finally:
+            await broker.stop()
+            await database.close()
+
+    return Litestar(
+        route_handlers=[RecordingController, healthz, readyz],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "broker": broker, "database": database}),
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(title="secretary", version="0.1.0"),
+    )

@@ -1,0 +1,40 @@
+"""Every error the API returns has one shape: {"error": {"code", "message"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+
+
+class ApiError(Exception):
+    def __init__(self, status_code: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def api_error_handler(_: Request[Any, Any, Any], error: ApiError) -> Response[Any]:
+    return Response(error_body(error.code, error.message), status_code=error.status_code)
+
+
+def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
+    code = {
+        400: "bad_request",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "too_large",
+    }.get(error.status_code, "http_error")
+    message = str(error.detail)
+    if isinstance(error, ValidationException) and error.extra:
+        message = f"{message}: {error.extra}"
+    return Response(error_body(code, message), status_code=error.status_code)
+
+
+EXCEPTION_HANDLERS = {ApiError: api_error_handler, HTTPException: http_error_handler}

@@ -1,0 +1,149 @@
+"""Keeps the read model in step with the pipeline's events; every update is idempotent."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faststream.nats import NatsBroker, NatsMessage
+from secretary_contracts import (
+    AsrDone,
+    DiarizationDone,
+    MediaReceived,
+    RecordingReady,
+    Stage,
+    StageFailed,
+    StageProgress,
+    Transcript,
+    TranscriptReady,
+)
+from secretary_contracts.messaging import (
+    ASR_DONE,
+    CONSUMER_GATEWAY_PROGRESS,
+    CONSUMER_GATEWAY_RECORDINGS,
+    DIARIZATION_DONE,
+    MEDIA_RECEIVED,
+    RECORDING_READY,
+    STAGE_FAILED,
+    TRANSCRIPT_READY,
+)
+from secretary_runtime import objects
+from secretary_runtime.jobs import subscriber_options
+from secretary_runtime.logs import bound_recording
+
+from secretary_gateway.db import Database, RecordingRow, TranscriptRow
+
+logger = logging.getLogger(__name__)
+
+TERMINAL = {"done", "failed"}
+
+
+class Projector:
+    def __init__(self, broker: NatsBroker, database: Database) -> None:
+        self.broker = broker
+        self.database = database
+
+    def register(self) -> None:
+        @self.broker.subscriber(**subscriber_options(CONSUMER_GATEWAY_RECORDINGS))
+        async def on_recording_event(body: dict[str, Any], msg: NatsMessage) -> None:
+            await self._handle(msg, lambda: self.apply(msg.raw_message.subject, body))
+
+        @self.broker.subscriber(**subscriber_options(CONSUMER_GATEWAY_PROGRESS))
+        async def on_progress(event: StageProgress, msg: NatsMessage) -> None:
+            await self._handle(msg, lambda: self.progress(event))
+
+    async def _handle(self, msg: NatsMessage, apply: Any) -> None:
+        try:
+            await apply()
+        except Exception:
+            logger.exception("projection failed; the event will be redelivered")
+            await msg.nack(delay=2)
+            return
+        await msg.ack()
+
+    async def apply(self, subject: str, body: dict[str, Any]) -> None:
+        recording_id = str(body.get("recording_id", ""))
+        with bound_recording(recording_id):
+            if subject == MEDIA_RECEIVED.subject:
+                await self.media_received(MediaReceived.model_validate(body))
+            elif subject == RECORDING_READY.subject:
+                ready = RecordingReady.model_validate(body)
+                await self._update(ready.recording_id, Stage.PREPARE, duration_s=ready.duration_s)
+            elif subject == ASR_DONE.subject:
+                asr = AsrDone.model_validate(body)
+                await self._update(asr.recording_id, Stage.ASR, language=asr.language)
+            elif subject == DIARIZATION_DONE.subject:
+                diarization = DiarizationDone.model_validate(body)
+                await self._update(diarization.recording_id, Stage.DIARIZE)
+            elif subject == TRANSCRIPT_READY.subject:
+                await self.transcript_ready(TranscriptReady.model_validate(body))
+            elif subject == STAGE_FAILED.subject:
+                await self.failed(StageFailed.model_validate(body))
+
+    async def media_received(self, event: MediaReceived) -> None:
+        async with self.database.sessions.begin() as session:
+            if await session.get(RecordingRow, event.recording_id) is None:
+                session.add(
+                    RecordingRow(
+                        id=event.recording_id,
+                        owner=event.owner,
+                        source=event.source,
+                        title=event.title,
+                        filename=event.filename,
+                        content_type=event.content_type,
+                        size_bytes=event.media.size_bytes,
+                        status="queued",
+                        stages={Stage.UPLOAD: 1.0},
+                        options=event.options.model_dump(exclude_none=True),
+                    )
+                )
+
+    async def _update(self, recording_id: str, finished: Stage, **fields: Any) -> None:
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, recording_id)
+            if row is None:
+                raise LookupError(f"recording {recording_id} is not projected yet")
+            for name, value in fields.items():
+                setattr(row, name, value)
+            if row.status not in TERMINAL:
+                row.status = "processing"
+                row.stages = {**row.stages, finished: 1.0}
+
+    async def progress(self, event: StageProgress) -> None:
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, event.recording_id)
+            if row is None or row.status in TERMINAL:
+                return
+            if event.fraction > float(row.stages.get(event.stage, 0.0)):
+                row.stages = {**row.stages, event.stage: round(event.fraction, 3)}
+                row.status = "processing"
+
+    async def transcript_ready(self, event: TranscriptReady) -> None:
+        js = self.broker.connection.jetstream()
+        transcript = await objects.get_model(js, event.transcript, Transcript)
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, event.recording_id)
+            if row is None:
+                raise LookupError(f"recording {event.recording_id} is not projected yet")
+            await session.merge(
+                TranscriptRow(recording_id=event.recording_id, body=transcript.model_dump_json())
+            )
+            if row.status != "failed":
+                row.status = "done"
+                row.stages = {**row.stages, Stage.MERGE: 1.0}
+                row.duration_s = event.duration_s
+                row.language = event.language
+                row.speaker_count = event.speaker_count
+        logger.info("recording done")
+
+    async def failed(self, event: StageFailed) -> None:
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, event.recording_id)
+            if row is None:
+                raise LookupError(f"recording {event.recording_id} is not projected yet")
+            if row.status == "done":
+                return
+            row.status = "failed"
+            row.error_code = event.code
+            row.error_message = event.message
+        logger.info("recording failed", extra={"fields": {"code": str(event.code)}})

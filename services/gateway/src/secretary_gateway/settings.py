@@ -1,0 +1,17 @@
+from pydantic import Field
+from secretary_runtime.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    database_url: str = Field(
+        default="sqlite+aiosqlite:///.data/secretary.db",
+        description="SQLAlchemy async URL of the gateway's read model.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the REST API listens on.")
+    port: int = Field(default=8000, description="Port the REST API listens on.")
+    max_upload_bytes: int = Field(
+        default=4 * 1024**3, ge=1, description="Largest upload accepted; larger gets 413."
+    )
+    default_owner: str = Field(
+        default="local", description="Owner of recordings uploaded without an API key."
+    )

@@ -1,0 +1,157 @@
+"""Probing and normalising media with ffmpeg: no NATS here, only files in and files out."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from secretary_contracts import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+# A decode that yields less than this share of the probed duration means the file was cut off.
+TRUNCATION_TOLERANCE = 0.9
+
+
+class MediaError(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Probe:
+    format_name: str
+    duration_s: float | None
+    audio_codec: str
+
+
+@dataclass(frozen=True)
+class Normalised:
+    path: Path
+    duration_s: float
+
+
+async def _run(*args: str) -> tuple[int, bytes, bytes]:
+    process = await asyncio.create_subprocess_exec(
+        *args,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await process.communicate()
+    return process.returncode or 0, out, err
+
+
+async def probe(path: Path, ffprobe: str = "ffprobe") -> Probe:
+    if path.stat().st_size == 0:
+        raise MediaError(ErrorCode.EMPTY_FILE, "The file is empty (0 bytes).")
+    code, out, err = await _run(
+        ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)
+    )
+    if code != 0:
+        reason = err.decode(errors="replace").strip().splitlines()
+        detail = reason[-1] if reason else "ffprobe failed"
+        if "moov atom not found" in detail or "End of file" in detail:
+            raise MediaError(
+                ErrorCode.CORRUPT_MEDIA, f"The recording is truncated or corrupt ({detail})."
+            )
+        raise MediaError(ErrorCode.NOT_MEDIA, "The file is not an audio or video recording.")
+    info = json.loads(out or b"{}")
+    streams = info.get("streams", [])
+    fmt = info.get("format", {})
+    format_name = fmt.get("format_name", "")
+    # ffprobe "recognises" plain text and images as media of sorts; none of them have audio.
+    if format_name in {"tty", "image2", "png_pipe", "jpeg_pipe"} or not streams:
+        raise MediaError(ErrorCode.NOT_MEDIA, "The file is not an audio or video recording.")
+    audio = [s for s in streams if s.get("codec_type") == "audio"]
+    if not audio:
+        raise MediaError(ErrorCode.NO_AUDIO_STREAM, "The file has no audio track.")
+    duration = fmt.get("duration") or audio[0].get("duration")
+    return Probe(
+        format_name=format_name,
+        duration_s=float(duration) if duration not in (None, "N/A") else None,
+        audio_codec=str(audio[0].get("codec_name", "unknown")),
+    )
+
+
+async def normalise(
+    source: Path,
+    target: Path,
+    probed: Probe,
+    ffmpeg: str = "ffmpeg",
+    on_progress: Callable[[float], None] | None = None,
+) -> Normalised:
+    """Decodes the first audio track once, to 16 kHz mono 16-bit PCM WAV."""
+    process = await asyncio.create_subprocess_exec(
+        ffmpeg,
+        "-nostdin",
+        "-hide_banner",
+        "-v",
+        "error",
+        "-y",
+        "-i",
+        str(source),
+        "-map",
+        "0:a:0",
+        "-vn",
+        "-sn",
+        "-dn",
+        "-ac",
+        "1",
+        "-ar",
+        "16000",
+        "-c:a",
+        "pcm_s16le",
+        "-map_metadata",
+        "-1",
+        "-fflags",
+        "+bitexact",
+        "-f",
+        "wav",
+        "-progress",
+        "pipe:1",
+        "-nostats",
+        str(target),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    stderr_task = asyncio.create_task(process.stderr.read())
+    async for raw in process.stdout:
+        line = raw.decode(errors="replace").strip()
+        if line.startswith("out_time_us=") and on_progress and probed.duration_s:
+            value = line.split("=", 1)[1]
+            if value.isdigit():
+                on_progress(int(value) / 1e6 / probed.duration_s)
+    code = await process.wait()
+    errors = (await stderr_task).decode(errors="replace").strip()
+    if code != 0:
+        raise MediaError(
+            ErrorCode.CORRUPT_MEDIA,
+            f"The recording could not be decoded ({_last_line(errors)}).",
+        )
+    decoded_s = max(0.0, (target.stat().st_size - 44) / 2 / 16000)
+    if decoded_s == 0:
+        raise MediaError(ErrorCode.CORRUPT_MEDIA, "The audio track decodes to nothing.")
+    if errors and probed.duration_s and decoded_s < TRUNCATION_TOLERANCE * probed.duration_s:
+        raise MediaError(
+            ErrorCode.CORRUPT_MEDIA,
+            f"The recording is truncated: {decoded_s:.0f} s of {probed.duration_s:.0f} s "
+            f"could be decoded ({_last_line(errors)}).",
+        )
+    if errors:
+        logger.warning(
+            "ffmpeg reported decode errors", extra={"fields": {"ffmpeg": _last_line(errors)}}
+        )
+    return Normalised(path=target, duration_s=decoded_s)
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else "unknown error"

@@ -1,0 +1,73 @@
+"""The prepare stage: probe the original, reject what is not usable, decode the audio once."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from faststream.nats import NatsBroker, NatsMessage
+from secretary_contracts import ErrorCode, MediaReceived, RecordingReady, Stage
+from secretary_contracts.messaging import (
+    BUCKETS,
+    CONSUMER_PREPARE,
+    RECORDING_READY,
+    audio_object_name,
+)
+from secretary_runtime import objects
+from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options
+
+from secretary_ingest import media
+from secretary_ingest.settings import IngestSettings
+
+
+class Preparer:
+    def __init__(self, settings: IngestSettings, broker: NatsBroker, jobs: JobRunner) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.jobs = jobs
+
+    def register(self) -> None:
+        @self.broker.subscriber(**subscriber_options(CONSUMER_PREPARE))
+        async def on_media_received(event: MediaReceived, msg: NatsMessage) -> None:
+            await self.jobs.run(
+                msg, event, Stage.PREPARE, CONSUMER_PREPARE, lambda p: self.prepare(event, p)
+            )
+
+    async def prepare(self, event: MediaReceived, progress: Progress) -> None:
+        js = self.broker.connection.jetstream()
+        with tempfile.TemporaryDirectory(
+            prefix="prepare-", dir=self.settings.work_dir or None
+        ) as scratch:
+            original = await objects.download(js, event.media, Path(scratch) / "original")
+            try:
+                probed = await media.probe(original, self.settings.ffprobe_path)
+                if probed.duration_s and probed.duration_s > self.settings.max_duration_s:
+                    raise media.MediaError(
+                        ErrorCode.TOO_LONG,
+                        f"The recording lasts {probed.duration_s / 3600:.1f} h; "
+                        f"the limit is {self.settings.max_duration_s / 3600:.1f} h.",
+                    )
+                normalised = await media.normalise(
+                    original,
+                    Path(scratch) / "audio.wav",
+                    probed,
+                    self.settings.ffmpeg_path,
+                    on_progress=lambda f: progress.report(0.9 * f),
+                )
+            except media.MediaError as error:
+                raise JobRejected(error.code, error.message) from error
+            original.unlink()
+            if normalised.duration_s > self.settings.max_duration_s:
+                raise JobRejected(ErrorCode.TOO_LONG)
+            audio = await objects.put_file(
+                js, BUCKETS.audio, audio_object_name(event.recording_id), normalised.path
+            )
+        await self.jobs.publisher.publish(
+            RECORDING_READY,
+            RecordingReady(
+                recording_id=event.recording_id,
+                audio=audio,
+                duration_s=round(normalised.duration_s, 3),
+                options=event.options,
+            ),
+        )

@@ -1,0 +1,105 @@
+"""Waits for both halves of a recording (words, speaker turns) in a KV bucket, then merges."""
+
+from __future__ import annotations
+
+import logging
+
+from faststream.nats import NatsBroker, NatsMessage
+from nats.js.errors import KeyNotFoundError
+from secretary_contracts import (
+    AsrDone,
+    AsrResult,
+    DiarizationDone,
+    DiarizationResult,
+    Stage,
+    TranscriptReady,
+)
+from secretary_contracts.messaging import (
+    BUCKETS,
+    CONSUMER_MERGE_ASR,
+    CONSUMER_MERGE_DIARIZATION,
+    TRANSCRIPT_READY,
+    artifact_object_name,
+)
+from secretary_runtime import objects
+from secretary_runtime.jobs import JobRunner, Progress, subscriber_options
+
+from secretary_merge.alignment import SegmentationRules, merge_transcript
+from secretary_merge.settings import MergeSettings
+
+logger = logging.getLogger(__name__)
+
+
+class Joiner:
+    def __init__(self, settings: MergeSettings, broker: NatsBroker, jobs: JobRunner) -> None:
+        self.broker = broker
+        self.jobs = jobs
+        self.rules = SegmentationRules(settings.segment_pause_s, settings.max_segment_s)
+
+    def register(self) -> None:
+        @self.broker.subscriber(**subscriber_options(CONSUMER_MERGE_ASR))
+        async def on_asr_done(event: AsrDone, msg: NatsMessage) -> None:
+            await self.jobs.run(
+                msg,
+                event,
+                Stage.MERGE,
+                CONSUMER_MERGE_ASR,
+                lambda p: self.arrived(event.recording_id, "asr", event.model_dump_json(), p),
+                report_progress=False,
+            )
+
+        @self.broker.subscriber(**subscriber_options(CONSUMER_MERGE_DIARIZATION))
+        async def on_diarization_done(event: DiarizationDone, msg: NatsMessage) -> None:
+            await self.jobs.run(
+                msg,
+                event,
+                Stage.MERGE,
+                CONSUMER_MERGE_DIARIZATION,
+                lambda p: self.arrived(
+                    event.recording_id, "diarization", event.model_dump_json(), p
+                ),
+                report_progress=False,
+            )
+
+    async def arrived(self, recording_id: str, half: str, event_json: str, _: Progress) -> None:
+        kv = await self.broker.connection.jetstream().key_value(BUCKETS.merge_state)
+        await kv.put(f"{recording_id}.{half}", event_json.encode())
+        try:
+            asr_entry = await kv.get(f"{recording_id}.asr")
+            diarization_entry = await kv.get(f"{recording_id}.diarization")
+        except KeyNotFoundError:
+            logger.info("%s arrived; waiting for the other half", half)
+            return
+        # Whichever half lands second merges; if both land at once, both merge to the same
+        # transcript and JetStream drops the second transcript-ready by its message id.
+        await self.merge(
+            AsrDone.model_validate_json(asr_entry.value or b""),
+            DiarizationDone.model_validate_json(diarization_entry.value or b""),
+        )
+
+    async def merge(self, asr: AsrDone, diarization: DiarizationDone) -> None:
+        js = self.broker.connection.jetstream()
+        recording_id = asr.recording_id
+        words = await objects.get_model(js, asr.result, AsrResult)
+        turns = await objects.get_model(js, diarization.result, DiarizationResult)
+        transcript = merge_transcript(
+            words.language, words.duration_s, words.words, turns.turns, self.rules
+        )
+        ref = await objects.put_model(
+            js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), transcript
+        )
+        published = await self.jobs.publisher.publish(
+            TRANSCRIPT_READY,
+            TranscriptReady(
+                recording_id=recording_id,
+                transcript=ref,
+                language=transcript.language,
+                duration_s=transcript.duration_s,
+                speaker_count=len(transcript.speakers),
+                segment_count=len(transcript.segments),
+            ),
+        )
+        logger.info(
+            "transcript ready" if published else "transcript was already published",
+            extra={"fields": {"segments": len(transcript.segments)}},
+        )
