@@ -1,4 +1,9 @@
-"""Keeps the read model in step with the pipeline's events; every update is idempotent."""
+"""Keeps the read model in step with the pipeline's events; every update is idempotent.
+
+Events of one recording arrive in publish order on one consumer, and media-received is always
+first; an event for a recording the read model does not know (deleted, or never accepted)
+is acknowledged and dropped rather than retried.
+"""
 
 from __future__ import annotations
 
@@ -102,7 +107,8 @@ class Projector:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, recording_id)
             if row is None:
-                raise LookupError(f"recording {recording_id} is not projected yet")
+                logger.info("event for an unknown recording ignored")
+                return
             for name, value in fields.items():
                 setattr(row, name, value)
             if row.status not in TERMINAL:
@@ -124,7 +130,8 @@ class Projector:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
             if row is None:
-                raise LookupError(f"recording {event.recording_id} is not projected yet")
+                logger.info("transcript for an unknown recording ignored")
+                return
             await session.merge(
                 TranscriptRow(recording_id=event.recording_id, body=transcript.model_dump_json())
             )
@@ -140,7 +147,8 @@ class Projector:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
             if row is None:
-                raise LookupError(f"recording {event.recording_id} is not projected yet")
+                logger.info("failure of an unknown recording ignored")
+                return
             if row.status == "done":
                 return
             row.status = "failed"

@@ -37,6 +37,17 @@ class Normalised:
     duration_s: float
 
 
+def _has_media_signature(path: Path) -> bool:
+    """Whether the file starts like a media container, so a failed probe means damage."""
+    with path.open("rb") as media:
+        head = media.read(12)
+    return (
+        head[4:8] == b"ftyp"  # mp4, m4a, mov
+        or head.startswith((b"OggS", b"RIFF", b"fLaC", b"ID3", b"\x1a\x45\xdf\xa3", b"#!AMR"))
+        or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)  # MPEG audio frame
+    )
+
+
 async def _run(*args: str) -> tuple[int, bytes, bytes]:
     process = await asyncio.create_subprocess_exec(
         *args,
@@ -55,9 +66,9 @@ async def probe(path: Path, ffprobe: str = "ffprobe") -> Probe:
         ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)
     )
     if code != 0:
-        reason = err.decode(errors="replace").strip().splitlines()
-        detail = reason[-1] if reason else "ffprobe failed"
-        if "moov atom not found" in detail or "End of file" in detail:
+        if _has_media_signature(path):
+            reason = err.decode(errors="replace").strip().splitlines()
+            detail = reason[0] if reason else "ffprobe failed"
             raise MediaError(
                 ErrorCode.CORRUPT_MEDIA, f"The recording is truncated or corrupt ({detail})."
             )

@@ -1,0 +1,153 @@
+"""The gateway in process, against a real nats-server and a real SQLite database."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import AsyncTestClient
+from nats.aio.client import Client
+from secretary_cli.nats_server import NatsServer
+from secretary_contracts import (
+    ErrorCode,
+    MediaReceived,
+    ObjectRef,
+    RecordingReady,
+    Stage,
+    StageFailed,
+    StageProgress,
+)
+from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
+from secretary_gateway.app import create_app
+from secretary_gateway.settings import GatewaySettings
+
+
+@pytest.fixture
+async def api(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[AsyncTestClient]:
+    settings = GatewaySettings(
+        nats_url=nats_server.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
+        max_upload_bytes=2 * 1024 * 1024,
+    )
+    async with AsyncTestClient(create_app(settings)) as client:
+        yield client
+
+
+async def _next_media_received(nats_client: Client, recording_id: str) -> MediaReceived:
+    js = nats_client.jetstream()
+    subscription = await js.subscribe(MEDIA_RECEIVED.subject, ordered_consumer=True)
+    try:
+        while True:
+            msg = await subscription.next_msg(timeout=10)
+            event = MediaReceived.model_validate_json(msg.data)
+            if event.recording_id == recording_id:
+                return event
+    finally:
+        await subscription.unsubscribe()
+
+
+async def test_upload_streams_into_the_object_store_and_publishes(
+    api: AsyncTestClient, nats_client: Client, tmp_path: Path
+) -> None:
+    payload = os.urandom(1024 * 1024 + 17)
+    response = await api.post(
+        "/v1/recordings",
+        files={"file": ("call.m4a", payload, "audio/mp4")},
+        data={"title": "Weekly", "language": "de", "min_speakers": "2", "max_speakers": "4"},
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    assert created["status"] == "queued"
+    assert created["title"] == "Weekly"
+    event = await _next_media_received(nats_client, created["id"])
+    assert event.media.sha256 == hashlib.sha256(payload).hexdigest()
+    assert event.options.language == "de"
+    assert (event.options.min_speakers, event.options.max_speakers) == (2, 4)
+    store = await nats_client.jetstream().object_store(BUCKETS.media)
+    info = await store.get_info(created["id"])
+    assert info.size == len(payload)
+
+    status = await api.get(f"/v1/recordings/{created['id']}")
+    assert status.json()["stages"]["upload"] == 1.0
+    transcript = await api.get(f"/v1/recordings/{created['id']}/transcript")
+    assert transcript.status_code == 409
+    assert transcript.json()["error"]["code"] == "transcript_not_ready"
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"num_speakers": "0"}, "num_speakers"),
+        ({"num_speakers": "many"}, "num_speakers"),
+        ({"min_speakers": "5", "max_speakers": "2"}, "min_speakers"),
+    ],
+)
+async def test_invalid_options_are_refused_and_nothing_is_kept(
+    api: AsyncTestClient, nats_client: Client, data: dict[str, str], message: str
+) -> None:
+    stream = f"OBJ_{BUCKETS.media}"
+    before = (await nats_client.jetstream().stream_info(stream)).state.bytes
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 5000)}, data=data)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_options"
+    assert message in response.json()["error"]["message"]
+    # the media's chunks are purged; only the store's small deletion marker remains
+    assert (await nats_client.jetstream().stream_info(stream)).state.bytes - before < 1024
+
+
+async def test_requests_that_are_not_uploads(api: AsyncTestClient) -> None:
+    response = await api.post(
+        "/v1/recordings", content=b"raw", headers={"content-type": "audio/wav"}
+    )
+    assert response.status_code == 415
+    response = await api.post("/v1/recordings", files={"notfile": ("a.wav", b"123")})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "missing_file"
+
+
+async def test_health_and_readiness(api: AsyncTestClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["checks"] == {"nats": True, "database": True}
+    schema = await api.get("/schema/openapi.json")
+    assert "/v1/recordings/{recording_id}/transcript" in schema.json()["paths"]
+
+
+async def test_projection_is_idempotent_and_terminal_states_stick(
+    api: AsyncTestClient, nats_client: Client
+) -> None:
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    recording_id = response.json()["id"]
+    js = nats_client.jetstream()
+    ref = ObjectRef(bucket="audio", name=f"{recording_id}.wav", size_bytes=1)
+    ready = RecordingReady(recording_id=recording_id, audio=ref, duration_s=12.5)
+    failed = StageFailed(
+        recording_id=recording_id, stage=Stage.ASR, code=ErrorCode.NO_SPEECH, message="silence"
+    )
+    late_progress = StageProgress(recording_id=recording_id, stage=Stage.DIARIZE, fraction=0.5)
+    for subject, event in [
+        ("recordings.recording.ready.v1", ready),
+        ("recordings.recording.ready.v1", ready),
+        ("recordings.failed.v1", failed),
+        ("recordings.failed.v1", failed),
+    ]:
+        await js.publish(subject, event.model_dump_json().encode())
+
+    for _ in range(100):
+        state = (await api.get(f"/v1/recordings/{recording_id}")).json()
+        if state["status"] == "failed":
+            break
+        await asyncio.sleep(0.1)
+    # progress is its own stream: once a recording is failed, a late progress changes nothing
+    await js.publish("progress.recordings.v1", late_progress.model_dump_json().encode())
+    await asyncio.sleep(0.5)
+    state = (await api.get(f"/v1/recordings/{recording_id}")).json()
+    assert state["status"] == "failed"
+    assert state["error"] == {"code": "no_speech", "message": "silence"}
+    assert state["duration_s"] == 12.5
+    assert state["stages"]["diarize"] == 0.0

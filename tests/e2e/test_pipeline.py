@@ -1,0 +1,149 @@
+"""The whole system as a user meets it: separate service processes, real models, REST API."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from secretary_cli import client
+from secretary_cli.stack import Stack, free_port
+from secretary_testing.media import Utterance
+from secretary_testing.scoring import speaker_accuracy, word_error_rate
+
+UPLOAD_LIMIT = 5 * 1024 * 1024
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    running = Stack(
+        tmp_path_factory.mktemp("stack"),
+        free_port(),
+        log_level="INFO",
+        extra_env={"SECRETARY_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)},
+    )
+    try:
+        running.start()
+        running.wait_ready(timeout_s=300)
+        yield running
+    finally:
+        running.stop()
+
+
+def test_dialogue_video_becomes_a_speaker_labelled_transcript(
+    stack: Stack, dialogue: tuple[Path, list[Utterance]], dialogue_video: Path
+) -> None:
+    _, truth = dialogue
+    created = client.upload(stack.gateway_url, dialogue_video, {"title": "Planning"})
+    assert created["status"] == "queued"
+    seen: list[dict] = []
+    final = client.watch(stack.gateway_url, created["id"], timeout_s=300, on_update=seen.append)
+
+    assert final["status"] == "done", final
+    assert final["language"] == "en"
+    assert final["speaker_count"] == 2
+    assert final["duration_s"] == pytest.approx(truth[-1].end + 0.6, abs=1.0)
+    assert final["progress"] == 1.0
+    assert any(s["status"] == "processing" for s in seen)
+
+    transcript = httpx.get(f"{stack.gateway_url}/v1/recordings/{created['id']}/transcript").json()
+    assert {s["id"] for s in transcript["speakers"]} == {"SPEAKER_00", "SPEAKER_01"}
+    wer = word_error_rate(truth, transcript)
+    accuracy = speaker_accuracy(truth, transcript)
+    print(f"WER {wer:.3f}, words on the right speaker {accuracy:.1%}")
+    assert wer <= 0.15, wer
+    assert accuracy >= 0.9, accuracy
+
+    text = client.transcript(stack.gateway_url, created["id"], "txt")
+    assert text.splitlines()[0].startswith("[00:00:00] SPEAKER_0")
+    srt = client.transcript(stack.gateway_url, created["id"], "srt")
+    assert srt.startswith("1\n00:00:0")
+    vtt = client.transcript(stack.gateway_url, created["id"], "vtt")
+    assert vtt.startswith("WEBVTT")
+
+
+def _wait_failed(stack: Stack, recording_id: str) -> dict:
+    started = time.monotonic()
+    final = client.watch(stack.gateway_url, recording_id, timeout_s=60)
+    assert time.monotonic() - started < 60
+    assert final["status"] == "failed", final
+    return final
+
+
+def test_text_file_named_mp3_is_not_media(stack: Stack, tmp_path: Path) -> None:
+    fake = tmp_path / "minutes.mp3"
+    fake.write_text("These are the minutes of the meeting, typed by hand.\n" * 50)
+    created = client.upload(stack.gateway_url, fake)
+    final = _wait_failed(stack, created["id"])
+    assert final["error"]["code"] == "not_media"
+    response = httpx.get(f"{stack.gateway_url}/v1/recordings/{created['id']}/transcript")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "recording_failed"
+
+
+def test_truncated_video_is_corrupt(stack: Stack, dialogue_video: Path, tmp_path: Path) -> None:
+    truncated = tmp_path / "cut.mp4"
+    truncated.write_bytes(dialogue_video.read_bytes()[: dialogue_video.stat().st_size // 2])
+    created = client.upload(stack.gateway_url, truncated)
+    final = _wait_failed(stack, created["id"])
+    assert final["error"]["code"] == "corrupt_media"
+
+
+def test_video_without_audio_has_no_audio_stream(stack: Stack, tmp_path: Path) -> None:
+    silent_video = tmp_path / "screen.mp4"
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=64x64:r=5",
+            "-t",
+            "2",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(silent_video),
+        ],
+        check=True,
+    )
+    created = client.upload(stack.gateway_url, silent_video)
+    assert _wait_failed(stack, created["id"])["error"]["code"] == "no_audio_stream"
+
+
+def test_empty_file_is_refused_at_once(stack: Stack, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.m4a"
+    empty.write_bytes(b"")
+    with empty.open("rb") as body:
+        response = httpx.post(f"{stack.gateway_url}/v1/recordings", files={"file": body})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "empty_file"
+
+
+def test_upload_over_the_limit_is_refused(stack: Stack, tmp_path: Path) -> None:
+    big = tmp_path / "big.wav"
+    big.write_bytes(b"\0" * (UPLOAD_LIMIT + 1024 * 1024))
+    with big.open("rb") as body:
+        response = httpx.post(f"{stack.gateway_url}/v1/recordings", files={"file": body})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "too_large"
+
+
+def test_unknown_recording_is_404(stack: Stack) -> None:
+    response = httpx.get(f"{stack.gateway_url}/v1/recordings/0123456789abcdef")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "recording_not_found"
+
+
+def test_gateway_and_services_survive_bad_input(stack: Stack) -> None:
+    assert httpx.get(f"{stack.gateway_url}/readyz").status_code == 200
+    assert stack.dead() == []
+    listed = httpx.get(f"{stack.gateway_url}/v1/recordings").json()["items"]
+    statuses = {r["filename"]: r["status"] for r in listed}
+    assert statuses.get("meeting.mp4") == "done"
