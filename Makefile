@@ -33,14 +33,15 @@ test: system-deps sync lint ## Lint, type-check and run every test
 lint: sync ## ruff (lint + format check) and mypy
 	@$(UV) run --frozen --no-sync ruff check .
 	@$(UV) run --frozen --no-sync ruff format --check .
-	@$(UV) run --frozen --no-sync mypy libs services cli tests bench conftest.py
+	@$(UV) run --frozen --no-sync mypy libs services cli tests bench tools conftest.py
 
 format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen --no-sync ruff check --fix .
 	@$(UV) run --frozen --no-sync ruff format .
 
-schemas: sync ## Regenerate the JSON Schemas and the AsyncAPI document
+schemas: sync ## Regenerate the JSON Schemas, the AsyncAPI document and docs/configuration.md
 	@$(UV) run --frozen --no-sync python -m secretary_contracts.generate
+	@$(UV) run --frozen --no-sync python tools/settings_doc.py > docs/configuration.md
 
 bench: system-deps sync ## Pipeline vs sequential baseline: make bench MINUTES=5
 	@$(UV) run --frozen --no-sync python bench/pipeline.py --minutes $${MINUTES:-5}

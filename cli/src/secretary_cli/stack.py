@@ -44,6 +44,7 @@ class Stack:
     extra_env: dict[str, str] = field(default_factory=dict)
     nats: NatsServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    health_ports: dict[str, int] = field(default_factory=dict)
 
     @property
     def gateway_url(self) -> str:
@@ -77,9 +78,11 @@ class Stack:
         self.nats = NatsServer(self.data_dir / "nats").start()
         env = self.environment()
         for name in services:
+            if name != "gateway":
+                self.health_ports[name] = free_port()
             process = subprocess.Popen(
                 [sys.executable, "-m", f"secretary_{name}"],
-                env=env,
+                env={**env, "SECRETARY_HEALTH_PORT": str(self.health_ports.get(name, 0))},
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -94,18 +97,28 @@ class Stack:
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]
 
+    def readiness_urls(self) -> dict[str, str]:
+        urls = {n: f"http://127.0.0.1:{p}/readyz" for n, p in self.health_ports.items()}
+        if "gateway" in self.processes:
+            urls["gateway"] = f"{self.gateway_url}/readyz"
+        return urls
+
     def wait_ready(self, timeout_s: float = 300.0) -> None:
+        """Waits until every service answers its readiness probe (models loaded, NATS up)."""
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        waiting = self.readiness_urls()
+        while waiting and time.monotonic() < deadline:
             if died := self.dead():
                 raise RuntimeError(f"service(s) exited during start-up: {', '.join(died)}")
-            try:
-                if httpx.get(f"{self.gateway_url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            for name, url in list(waiting.items()):
+                try:
+                    if httpx.get(url, timeout=2).status_code == 200:
+                        del waiting[name]
+                except httpx.HTTPError:
+                    pass
             time.sleep(0.3)
-        raise TimeoutError("the gateway did not become ready in time")
+        if waiting:
+            raise TimeoutError(f"not ready in time: {', '.join(sorted(waiting))}")
 
     def stop(self) -> None:
         for process in self.processes.values():

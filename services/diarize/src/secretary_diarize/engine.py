@@ -67,16 +67,15 @@ class Diarizer:
 
         def hook(
             step: str,
-            _artifact: Any,
+            _artifact: Any = None,
             file: Any = None,
-            completed: int | None = None,
             total: int | None = None,
+            completed: int | None = None,
         ) -> None:
-            if completed is not None and total:
-                done[step] = completed / total
-            elif step not in done:
-                done[step] = 1.0
-            on_progress(sum(STEP_WEIGHTS.get(s, 0.0) * f for s, f in done.items()))
+            # pyannote's inference reports `completed` in whole batches, past `total` at the end
+            fraction = min(1.0, completed / total) if completed is not None and total else 1.0
+            done[step] = max(done.get(step, 0.0), fraction)
+            on_progress(min(1.0, sum(STEP_WEIGHTS.get(s, 0.0) * f for s, f in done.items())))
 
         waveform = torch.from_numpy(audio).unsqueeze(0)
         speaker_bounds: dict[str, int] = {}

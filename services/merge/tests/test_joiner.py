@@ -1,0 +1,135 @@
+"""The merge service's KV join against a real nats-server: either order, duplicates, once."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+from secretary_cli.nats_server import NatsServer
+from secretary_contracts import (
+    AsrDone,
+    AsrResult,
+    DiarizationDone,
+    DiarizationResult,
+    SpeakerTurn,
+    Transcript,
+    TranscriptReady,
+    Word,
+)
+from secretary_contracts.messaging import (
+    ASR_DONE,
+    BUCKETS,
+    DIARIZATION_DONE,
+    TRANSCRIPT_READY,
+    artifact_object_name,
+)
+from secretary_merge.joiner import Joiner
+from secretary_merge.settings import MergeSettings
+from secretary_runtime import objects
+from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.jobs import JobRunner
+from secretary_runtime.publishing import EventPublisher
+
+
+@pytest.fixture
+async def merge_service(nats_server: NatsServer) -> AsyncIterator[NatsBroker]:
+    broker = NatsBroker(nats_server.url)
+    Joiner(MergeSettings(), broker, JobRunner(broker, EventPublisher(broker))).register()
+    await broker.connect()
+    await declare_infrastructure(broker.connection.jetstream())
+    await broker.start()
+    yield broker
+    await broker.stop()
+
+
+async def _halves(broker: NatsBroker, recording_id: str) -> tuple[AsrDone, DiarizationDone]:
+    js = broker.connection.jetstream()
+    words = AsrResult(
+        language="en",
+        duration_s=4.0,
+        words=[
+            Word(start=0.1, end=0.5, word="hello"),
+            Word(start=0.6, end=1.0, word="there."),
+            Word(start=2.1, end=2.5, word="hi"),
+            Word(start=2.6, end=3.0, word="back."),
+        ],
+    )
+    turns = DiarizationResult(
+        duration_s=4.0,
+        turns=[
+            SpeakerTurn(start=0.0, end=1.2, speaker="SPEAKER_00"),
+            SpeakerTurn(start=2.0, end=3.2, speaker="SPEAKER_01"),
+        ],
+    )
+    asr_ref = await objects.put_model(
+        js, BUCKETS.artifacts, artifact_object_name(recording_id, "asr"), words
+    )
+    diar_ref = await objects.put_model(
+        js, BUCKETS.artifacts, artifact_object_name(recording_id, "diarization"), turns
+    )
+    return (
+        AsrDone(recording_id=recording_id, result=asr_ref, language="en", word_count=4),
+        DiarizationDone(recording_id=recording_id, result=diar_ref, speaker_count=2),
+    )
+
+
+async def _transcript_events(nats_client: Client, recording_id: str) -> list[TranscriptReady]:
+    js = nats_client.jetstream()
+    subscription = await js.subscribe(TRANSCRIPT_READY.subject, ordered_consumer=True)
+    found: list[TranscriptReady] = []
+    try:
+        while True:
+            try:
+                msg = await subscription.next_msg(timeout=1.0)
+            except TimeoutError:
+                return found
+            event = TranscriptReady.model_validate_json(msg.data)
+            if event.recording_id == recording_id:
+                found.append(event)
+    finally:
+        await subscription.unsubscribe()
+
+
+@pytest.mark.parametrize("order", ["asr-first", "diarization-first", "duplicates"])
+async def test_one_transcript_whatever_the_order(
+    merge_service: NatsBroker, nats_client: Client, order: str
+) -> None:
+    recording_id = uuid.uuid4().hex
+    asr, diarization = await _halves(merge_service, recording_id)
+    js = nats_client.jetstream()
+
+    async def send(subject: str, event: AsrDone | DiarizationDone) -> None:
+        # without Nats-Msg-Id, as a redelivery or a buggy producer would
+        await js.publish(subject, event.model_dump_json().encode())
+
+    if order == "asr-first":
+        await send(ASR_DONE.subject, asr)
+        await asyncio.sleep(0.5)
+        await send(DIARIZATION_DONE.subject, diarization)
+    elif order == "diarization-first":
+        await send(DIARIZATION_DONE.subject, diarization)
+        await asyncio.sleep(0.5)
+        await send(ASR_DONE.subject, asr)
+    else:
+        for _ in range(3):
+            await send(ASR_DONE.subject, asr)
+            await send(DIARIZATION_DONE.subject, diarization)
+
+    events: list[TranscriptReady] = []
+    for _ in range(40):
+        events = await _transcript_events(nats_client, recording_id)
+        if events:
+            break
+    await asyncio.sleep(1.0)
+    events = await _transcript_events(nats_client, recording_id)
+    assert len(events) == 1
+    assert (events[0].speaker_count, events[0].segment_count) == (2, 2)
+    transcript = await objects.get_model(js, events[0].transcript, Transcript)
+    assert [(s.speaker, s.text) for s in transcript.segments] == [
+        ("SPEAKER_00", "hello there."),
+        ("SPEAKER_01", "hi back."),
+    ]
