@@ -95,8 +95,10 @@ async def test_progress_is_published_while_a_long_job_runs(
     progress_seen: list[bytes] = []
     await _collect(nats_client, STAGE_PROGRESS.subject, progress_seen)
     finished = asyncio.Event()
+    attempts: list[int] = []
 
     async def work(_: RecordingReady, progress: Progress) -> None:
+        attempts.append(1)
         for step in range(1, 5):
             # longer than ack_wait (3 s) in all: heartbeats must keep the message ours
             await asyncio.sleep(1.1)
@@ -114,6 +116,9 @@ async def test_progress_is_published_while_a_long_job_runs(
     ]
     assert any(0 < f < 1 for f in fractions), fractions
     assert fractions == sorted(fractions)
+    # 4.4 s of work against a 3 s ack_wait: the heartbeats kept it from being redelivered
+    await asyncio.sleep(3.5)
+    assert len(attempts) == 1
 
 
 async def test_rejected_job_reports_its_code_once_and_is_not_retried(

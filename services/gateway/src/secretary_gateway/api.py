@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from faststream.nats import NatsBroker
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from pydantic import ValidationError
 from secretary_contracts import MediaReceived, RecordingOptions, Stage, Transcript
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
@@ -132,7 +132,7 @@ class RecordingController(Controller):
 
     @get("/", operation_id="listRecordings", summary="My recordings, newest first.")
     async def list_recordings(
-        self, state: State, limit: int = Parameter(default=50, ge=1, le=500)
+        self, state: State, limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50
     ) -> RecordingList:
         database: Database = state.database
         async with database.sessions() as session:
@@ -145,7 +145,7 @@ class RecordingController(Controller):
             return RecordingList(items=[Recording.from_row(r) for r in rows])
 
     @get("/{recording_id:str}", operation_id="getRecording", summary="Status and progress.")
-    async def get_recording(self, recording_id: str, state: State) -> Recording:
+    async def get_recording(self, recording_id: FromPath[str], state: State) -> Recording:
         row = await _owned_recording(state.database, recording_id, state.settings.default_owner)
         return Recording.from_row(row)
 
@@ -156,9 +156,9 @@ class RecordingController(Controller):
     )
     async def get_transcript(
         self,
-        recording_id: str,
+        recording_id: FromPath[str],
         state: State,
-        format: TranscriptFormat = TranscriptFormat.JSON,
+        format: FromQuery[TranscriptFormat] = TranscriptFormat.JSON,
     ) -> Response[Any]:
         database: Database = state.database
         row = await _owned_recording(database, recording_id, state.settings.default_owner)
