@@ -26,7 +26,7 @@ def _run(args: argparse.Namespace) -> int:
             fields["num_speakers"] = str(args.speakers)
         created = client.upload(stack.gateway_url, media, fields)
         final = client.watch(
-            stack.gateway_url, created["id"], args.timeout, on_update=client.print_progress
+            stack.gateway_url, created["id"], args.timeout, on_update=client.ProgressPrinter()
         )
         if final["status"] == "failed":
             error = final.get("error") or {}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,16 +59,21 @@ def progress_bar(state: dict[str, Any], width: int = 30) -> str:
     return f"[{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%} {state['status']} {detail}"
 
 
-def print_progress(state: dict[str, Any]) -> None:
-    line = progress_bar(state)
-    if sys.stdout.isatty():
-        sys.stdout.write("\r\x1b[2K" + line)
-        if state["status"] in ("done", "failed"):
-            sys.stdout.write("\n")
-    else:
-        sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+class ProgressPrinter:
+    """One updating line on a terminal; one line per change elsewhere (logs, CI)."""
 
+    def __init__(self) -> None:
+        self._last = ""
 
-def lines(text: str) -> Iterator[str]:
-    yield from text.splitlines()
+    def __call__(self, state: dict[str, Any]) -> None:
+        line = progress_bar(state)
+        if line == self._last:
+            return
+        self._last = line
+        if sys.stdout.isatty():
+            sys.stdout.write("\r\x1b[2K" + line)
+            if state["status"] in ("done", "failed"):
+                sys.stdout.write("\n")
+        else:
+            sys.stdout.write(line + "\n")
+        sys.stdout.flush()

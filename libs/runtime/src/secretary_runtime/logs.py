@@ -76,5 +76,13 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Library chatter at INFO drowns the service's own lines.
-    for noisy in ("faststream", "nats", "httpx", "urllib3", "numba", "speechbrain"):
+    for noisy in (
+        "faststream",
+        "secretary.broker",
+        "nats",
+        "httpx",
+        "urllib3",
+        "numba",
+        "speechbrain",
+    ):
         logging.getLogger(noisy).setLevel(logging.WARNING)

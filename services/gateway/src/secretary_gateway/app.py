@@ -41,4 +41,6 @@ def create_app(settings: GatewaySettings) -> Litestar:
         state=State({"settings": settings, "broker": broker, "database": database}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OpenAPIConfig(title="secretary", version="0.1.0"),
+        # the process's logging is configured once, in __main__, like every service's
+        logging_config=None,
     )
