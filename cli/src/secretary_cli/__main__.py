@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
 from secretary_cli import client
+from secretary_cli.dead_letters import list_dead_letters, retry_dead_letter
 from secretary_cli.stack import Stack, free_port
 
 
@@ -43,7 +46,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _up(args: argparse.Namespace) -> int:
-    stack = Stack(Path(args.data_dir), args.port, log_level=args.log_level)
+    stack = Stack(
+        Path(args.data_dir), args.port, log_level=args.log_level, sync_interval=args.sync_interval
+    )
     stopping = False
 
     def stop(*_: object) -> None:
@@ -55,15 +60,47 @@ def _up(args: argparse.Namespace) -> int:
     try:
         stack.start()
         stack.wait_ready()
-        print(f"secretary is up: {stack.gateway_url} (Ctrl-C stops it)", file=sys.stderr)
+        assert stack.nats is not None
+        (Path(args.data_dir) / "nats.url").write_text(stack.nats.url)
+        print(
+            f"secretary is up: {stack.gateway_url}, NATS at {stack.nats.url} (Ctrl-C stops it)",
+            file=sys.stderr,
+        )
         while not stopping:
-            if died := stack.dead():
-                print(f"secretary: service(s) exited: {', '.join(died)}", file=sys.stderr)
-                return 1
             time.sleep(0.5)
         return 0
     finally:
         stack.stop()
+
+
+def _nats_url(args: argparse.Namespace) -> str:
+    """The running local stack's NATS (`make up` writes it down), unless one is named."""
+    if args.nats_url:
+        return str(args.nats_url)
+    written = Path(args.data_dir) / "nats.url"
+    return written.read_text().strip() if written.exists() else "nats://127.0.0.1:4222"
+
+
+def _dlq(args: argparse.Namespace) -> int:
+    nats_url = _nats_url(args)
+    if args.action == "list":
+        entries = asyncio.run(list_dead_letters(nats_url))
+        if not entries:
+            print("no dead letters")
+        for entry in entries:
+            at = entry.at.isoformat(timespec="seconds") if entry.at else "?"
+            print(
+                f"{entry.sequence:>6}  {at}  {entry.advisory.consumer:<18} "
+                f"deliveries={entry.advisory.deliveries:<3} recording={entry.recording_id} "
+                f"subject={entry.subject}"
+            )
+        return 0
+    if args.sequence is None:
+        print("secretary dlq retry: give the dead letter's number (see `secretary dlq list`)")
+        return 2
+    subject = asyncio.run(retry_dead_letter(nats_url, args.sequence))
+    print(f"published dead letter {args.sequence} again on {subject}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +119,19 @@ def main(argv: list[str] | None = None) -> int:
     up = commands.add_parser("up", help="Start every service and keep them running.")
     up.add_argument("--port", type=int, default=8000)
     up.add_argument("--log-level", default="INFO")
+    up.add_argument(
+        "--sync-interval",
+        default="",
+        help="JetStream fsync interval, e.g. `always` (safest, slower) or `30s`;"
+        " default: the server's 2 min.",
+    )
     up.set_defaults(handler=_up)
+
+    dlq = commands.add_parser("dlq", help="List or retry what the pipeline gave up on.")
+    dlq.add_argument("action", choices=("list", "retry"))
+    dlq.add_argument("sequence", nargs="?", type=int, help="dead letter number, for retry")
+    dlq.add_argument("--nats-url", default=os.environ.get("SECRETARY_NATS_URL", ""))
+    dlq.set_defaults(handler=_dlq)
 
     args = parser.parse_args(argv)
     return int(args.handler(args))

@@ -24,9 +24,12 @@ def nats_server_binary() -> str:
 class NatsServer:
     """Starts nats-server on a free port with its store in `store_dir`; reusable after stop()."""
 
-    def __init__(self, store_dir: Path, port: int = -1) -> None:
+    def __init__(self, store_dir: Path, port: int = -1, sync_interval: str = "") -> None:
+        """`sync_interval`: how often JetStream fsyncs ("always" = every write; empty = the
+        server's default of 2 min, which can lose acknowledged writes on power loss)."""
         self.store_dir = store_dir
         self.requested_port = port
+        self.sync_interval = sync_interval
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -43,9 +46,15 @@ class NatsServer:
         for stale in ports_dir.glob("*.ports"):
             stale.unlink()
         port = self.requested_port if self.port is None else self.port
+        config: list[str] = []
+        if self.sync_interval:
+            config_file = self.store_dir / "nats-server.conf"
+            config_file.write_text(f"jetstream {{\n  sync_interval: {self.sync_interval}\n}}\n")
+            config = ["-c", str(config_file)]
         self._process = subprocess.Popen(
             [
                 nats_server_binary(),
+                *config,
                 "-a",
                 "127.0.0.1",
                 "-p",
@@ -75,6 +84,11 @@ class NatsServer:
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("nats-server did not report its port in time")
+
+    def restart(self) -> None:
+        """Stops and starts again on the same port with the same store (fault injection)."""
+        self.stop()
+        self.start()
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

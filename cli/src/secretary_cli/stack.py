@@ -45,6 +45,11 @@ class Stack:
     nats: NatsServer | None = None
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     health_ports: dict[str, int] = field(default_factory=dict)
+    supervise: bool = True
+    sync_interval: str = ""
+    restarts: dict[str, int] = field(default_factory=dict)
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def gateway_url(self) -> str:
@@ -73,26 +78,65 @@ class Stack:
 
     def start(self, services: tuple[str, ...] = SERVICES) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        logs = self.data_dir / "logs"
-        logs.mkdir(exist_ok=True)
-        self.nats = NatsServer(self.data_dir / "nats").start()
-        env = self.environment()
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        self.nats = NatsServer(self.data_dir / "nats", sync_interval=self.sync_interval).start()
         for name in services:
             if name != "gateway":
                 self.health_ports[name] = free_port()
-            process = subprocess.Popen(
-                [sys.executable, "-m", f"secretary_{name}"],
-                env={**env, "SECRETARY_HEALTH_PORT": str(self.health_ports.get(name, 0))},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-            )
-            assert process.stdout is not None
-            log_file = (logs / f"{name}.log").open("ab")
-            threading.Thread(
-                target=_pump, args=(name, process.stdout, sys.stderr, log_file), daemon=True
-            ).start()
-            self.processes[name] = process
+            self._spawn(name)
+        if self.supervise:
+            threading.Thread(target=self._supervise, daemon=True).start()
+
+    def _spawn(self, name: str) -> None:
+        env = self.environment()
+        env["SECRETARY_HEALTH_PORT"] = str(self.health_ports.get(name, 0))
+        process = subprocess.Popen(
+            [sys.executable, "-m", f"secretary_{name}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        assert process.stdout is not None
+        log_file = (self.data_dir / "logs" / f"{name}.log").open("ab")
+        threading.Thread(
+            target=_pump, args=(name, process.stdout, sys.stderr, log_file), daemon=True
+        ).start()
+        self.processes[name] = process
+
+    def _supervise(self) -> None:
+        """Restarts a service that died, with exponential back-off, as Kubernetes would."""
+        due: dict[str, float] = {}
+        while not self._stopping.wait(0.2):
+            with self._lock:
+                for name, process in list(self.processes.items()):
+                    code = process.poll()
+                    if code is None:
+                        continue
+                    if name not in due:
+                        count = self.restarts.get(name, 0) + 1
+                        delay = min(30.0, 2.0 ** (count - 1))
+                        due[name] = time.monotonic() + delay
+                        self._say(
+                            f"{name} exited with code {code}; restart {count} in {delay:.0f} s"
+                        )
+                    elif time.monotonic() >= due[name]:
+                        del due[name]
+                        self.restarts[name] = self.restarts.get(name, 0) + 1
+                        self._spawn(name)
+
+    @staticmethod
+    def _say(message: str) -> None:
+        sys.stderr.write(f"{'runner':>8} | {message}\n")
+        sys.stderr.flush()
+
+    def kill(self, name: str) -> int:
+        """SIGKILLs a service (fault injection); the supervisor brings it back."""
+        with self._lock:
+            process = self.processes[name]
+            process.kill()
+            process.wait()
+            return process.pid
 
     def dead(self) -> list[str]:
         return [name for name, p in self.processes.items() if p.poll() is not None]
@@ -121,6 +165,13 @@ class Stack:
             raise TimeoutError(f"not ready in time: {', '.join(sorted(waiting))}")
 
     def stop(self) -> None:
+        self._stopping.set()
+        with self._lock:
+            self._terminate_all()
+        if self.nats is not None:
+            self.nats.stop()
+
+    def _terminate_all(self) -> None:
         for process in self.processes.values():
             if process.poll() is None:
                 process.terminate()
@@ -131,5 +182,3 @@ class Stack:
                 process.kill()
                 process.wait()
         self.processes.clear()
-        if self.nats is not None:
-            self.nats.stop()

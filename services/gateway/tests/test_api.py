@@ -151,3 +151,55 @@ async def test_projection_is_idempotent_and_terminal_states_stick(
     assert state["error"] == {"code": "no_speech", "message": "silence"}
     assert state["duration_s"] == 12.5
     assert state["stages"]["diarize"] == 0.0
+
+
+async def test_a_message_no_worker_ever_acks_fails_the_recording(
+    api: AsyncTestClient, nats_client: Client
+) -> None:
+    """A worker that crashes on a message never reports anything itself: JetStream's
+    max-deliveries advisory, kept in the DEAD_LETTERS stream, is what fails the recording."""
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    recording_id = response.json()["id"]
+    js = nats_client.jetstream()
+    ready = RecordingReady(
+        recording_id=recording_id,
+        audio=ObjectRef(bucket="audio", name=f"{recording_id}.wav", size_bytes=1),
+        duration_s=3.0,
+    )
+    # a consumer named like the asr worker's, that "crashes": it fetches and never acks
+    from nats.js.api import AckPolicy, ConsumerConfig
+
+    durable = "asr"
+    await js.add_consumer(
+        "RECORDINGS",
+        ConsumerConfig(
+            durable_name=durable,
+            filter_subject=f"recordings.recording.ready.v1.{recording_id}",
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=0.5,
+            max_deliver=2,
+        ),
+    )
+    try:
+        await js.publish(
+            f"recordings.recording.ready.v1.{recording_id}", ready.model_dump_json().encode()
+        )
+        subscription = await js.pull_subscribe_bind(durable, "RECORDINGS")
+        for _ in range(2):
+            await subscription.fetch(1, timeout=5)
+            await asyncio.sleep(0.7)
+        # the next pull finds the message out of deliveries: the server emits the advisory
+        with pytest.raises(TimeoutError):
+            await subscription.fetch(1, timeout=1)
+        await subscription.unsubscribe()
+        state: dict = {}
+        for _ in range(100):
+            state = (await api.get(f"/v1/recordings/{recording_id}")).json()
+            if state["status"] == "failed":
+                break
+            await asyncio.sleep(0.1)
+        assert state["status"] == "failed"
+        assert state["error"]["code"] == "stage_failed"
+        assert "asr gave up after 2 deliveries" in state["error"]["message"]
+    finally:
+        await js.delete_consumer("RECORDINGS", durable)

@@ -13,6 +13,7 @@ from secretary_contracts.artifacts import (
 from secretary_contracts.errors import ERROR_MESSAGES, ErrorCode
 from secretary_contracts.events import (
     AsrDone,
+    DeadLetter,
     DiarizationDone,
     MediaReceived,
     ObjectRef,
@@ -29,6 +30,7 @@ __all__ = [
     "ERROR_MESSAGES",
     "AsrDone",
     "AsrResult",
+    "DeadLetter",
     "DiarizationDone",
     "DiarizationResult",
     "ErrorCode",

@@ -29,6 +29,7 @@ def build_broker() -> NatsBroker:
         messaging.CONSUMER_MERGE_DIARIZATION,
         messaging.CONSUMER_GATEWAY_RECORDINGS,
         messaging.CONSUMER_GATEWAY_PROGRESS,
+        messaging.CONSUMER_GATEWAY_DEAD_LETTERS,
     )
     for spec in consumers:
         model = spec.subject.model

@@ -13,6 +13,7 @@ class ErrorCode(StrEnum):
     NO_SPEECH = "no_speech"
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     STAGE_FAILED = "stage_failed"
+    STAGE_TIMEOUT = "stage_timeout"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -26,5 +27,6 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_SPEECH: "No speech was found in the recording.",
     ErrorCode.UNSUPPORTED_LANGUAGE: "The requested language is not supported by the speech model.",
     ErrorCode.STAGE_FAILED: "A processing stage failed repeatedly.",
+    ErrorCode.STAGE_TIMEOUT: "The recording made no progress for too long.",
     ErrorCode.INTERNAL_ERROR: "An internal error occurred.",
 }

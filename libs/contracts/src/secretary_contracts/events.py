@@ -96,6 +96,20 @@ class StageProgress(RecordingEvent):
     fraction: float = Field(ge=0.0, le=1.0)
 
 
+class DeadLetter(BaseModel):
+    """JetStream's advisory that a consumer gave up on a message (max deliveries, terminated).
+
+    Not ours to version: the server writes it; only the fields read here are declared.
+    """
+
+    type: str
+    stream: str
+    consumer: str
+    stream_seq: int
+    deliveries: int
+    reason: str | None = None
+
+
 class StageFailed(RecordingEvent):
     """A stage gave up on a recording; the recording is failed and the user is told."""
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pydantic import BaseModel
 
 from secretary_contracts import events
+from secretary_contracts.events import DeadLetter
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,11 @@ class EventSubject:
 
 RECORDINGS_STREAM = "RECORDINGS"
 PROGRESS_STREAM = "PROGRESS"
+DEAD_LETTERS_STREAM = "DEAD_LETTERS"
+# JetStream's own advisories when a consumer gives up on a message: after max_deliver
+# deliveries (a worker that kept crashing or timing out included), or terminated by a worker.
+MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
+TERMINATED_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MSG_TERMINATED"
 
 MEDIA_RECEIVED = EventSubject(
     "recordings.media.received.v1", events.MediaReceived, "An original file is stored."
@@ -76,6 +82,17 @@ STREAMS = (
         max_age=timedelta(hours=1),
         duplicate_window=timedelta(seconds=30),
     ),
+    # Dead letters are the advisories themselves; the message they name stays in RECORDINGS
+    # (`secretary dlq list|retry`).
+    StreamSpec(
+        DEAD_LETTERS_STREAM,
+        (
+            f"{MAX_DELIVERIES_ADVISORY}.{RECORDINGS_STREAM}.*",
+            f"{TERMINATED_ADVISORY}.{RECORDINGS_STREAM}.*",
+        ),
+        max_age=timedelta(days=30),
+        duplicate_window=timedelta(minutes=2),
+    ),
 )
 
 
@@ -110,6 +127,17 @@ CONSUMER_GATEWAY_RECORDINGS = ConsumerSpec(
     timedelta(seconds=30),
     max_deliver=20,
 )
+CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
+    "gateway-dead-letters",
+    EventSubject(
+        f"$JS.EVENT.ADVISORY.CONSUMER.*.{RECORDINGS_STREAM}.*",
+        DeadLetter,
+        "A consumer gave up on a message.",
+    ),
+    DEAD_LETTERS_STREAM,
+    timedelta(seconds=30),
+    max_deliver=20,
+)
 CONSUMER_GATEWAY_PROGRESS = ConsumerSpec(
     "gateway-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=5
 )
@@ -124,6 +152,16 @@ class Buckets:
 
 
 BUCKETS = Buckets()
+
+
+# Which stage each worker consumer is, for failures reported on its behalf.
+STAGE_OF_CONSUMER = {
+    CONSUMER_PREPARE.durable: events.Stage.PREPARE,
+    CONSUMER_ASR.durable: events.Stage.ASR,
+    CONSUMER_DIARIZE.durable: events.Stage.DIARIZE,
+    CONSUMER_MERGE_ASR.durable: events.Stage.MERGE,
+    CONSUMER_MERGE_DIARIZATION.durable: events.Stage.MERGE,
+}
 
 
 def audio_object_name(recording_id: str) -> str:

@@ -14,7 +14,8 @@ import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from typing import Any
 
 from faststream.nats import AckPolicy as ConsumerAckPolicy
@@ -25,6 +26,7 @@ from secretary_contracts.messaging import ConsumerSpec
 
 from secretary_runtime.logs import bound_recording
 from secretary_runtime.publishing import EventPublisher
+from secretary_runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,16 @@ class Progress:
     def fraction(self) -> float:
         with self._lock:
             return self._fraction
+
+
+def tuned(spec: ConsumerSpec, settings: ServiceSettings) -> ConsumerSpec:
+    """The contract's consumer, with the deployment's ack wait and max deliveries if set."""
+    changes: dict[str, Any] = {}
+    if settings.ack_wait_s:
+        changes["ack_wait"] = timedelta(seconds=settings.ack_wait_s)
+    if settings.max_deliver:
+        changes["max_deliver"] = settings.max_deliver
+    return replace(spec, **changes)
 
 
 def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 from collections.abc import Awaitable, Callable
 
@@ -21,7 +22,7 @@ def create_broker(settings: ServiceSettings) -> NatsBroker:
     # handed back; the message is then redelivered elsewhere.
     return NatsBroker(
         settings.nats_url,
-        graceful_timeout=30.0,
+        graceful_timeout=settings.shutdown_grace_s,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
         logger=logging.getLogger("secretary.broker"),
@@ -38,7 +39,7 @@ async def run_worker(
 ) -> None:
     """Runs until SIGTERM or SIGINT; the subscribers must already be registered on `broker`."""
     await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream())
+    await declare_infrastructure(broker.connection.jetstream(), settings.stream_replicas)
     await broker.start()
 
     async def readiness() -> dict[str, bool]:
@@ -61,4 +62,11 @@ async def run_worker(
     logger.info("%s is stopping", name)
     if health is not None:
         await health.stop()
+    # Waits up to the grace period for the job in hand, then cancels it: the job runner naks
+    # it so another worker takes it at once.
     await broker.stop()
+    logger.info("%s stopped", name)
+    # A model still running in its thread would hold the interpreter until it finishes;
+    # its message is already handed back, so nothing is lost by leaving now.
+    logging.shutdown()
+    os._exit(0)

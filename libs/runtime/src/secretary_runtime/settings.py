@@ -12,6 +12,20 @@ class ServiceSettings(BaseSettings):
     log_format: str = Field(default="json", description="`json` for machines, `text` for people.")
     health_host: str = Field(default="127.0.0.1", description="Address of /healthz and /readyz.")
     health_port: int = Field(default=0, description="Port of /healthz and /readyz; 0 = none.")
+    ack_wait_s: float = Field(
+        default=0, ge=0, description="Override of the consumers' ack wait; 0 = per-stage default."
+    )
+    max_deliver: int = Field(
+        default=0, ge=0, description="Override of the consumers' max deliveries; 0 = default."
+    )
+    shutdown_grace_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="On SIGTERM, how long a job in hand may finish before it is handed back.",
+    )
+    stream_replicas: int = Field(
+        default=1, ge=1, le=5, description="Replicas of every stream and bucket (3 in a cluster)."
+    )
     work_dir: str = Field(
         default="", description="Scratch directory for temporary audio; empty = system temp."
     )

@@ -11,7 +11,7 @@ from secretary_contracts import AsrDone, RecordingReady, Stage
 from secretary_contracts.messaging import ASR_DONE, BUCKETS, CONSUMER_ASR, artifact_object_name
 from secretary_runtime import objects
 from secretary_runtime.audio import read_pcm16_wav
-from secretary_runtime.jobs import JobRunner, Progress, subscriber_options
+from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
 
 from secretary_asr.engine import Transcriber
 from secretary_asr.settings import AsrSettings
@@ -27,9 +27,11 @@ class AsrWorker:
         self.transcriber = transcriber
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_ASR))
+        spec = tuned(CONSUMER_ASR, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(spec))
         async def on_recording_ready(event: RecordingReady, msg: NatsMessage) -> None:
-            await self.jobs.run(msg, event, Stage.ASR, CONSUMER_ASR, lambda p: self.run(event, p))
+            await self.jobs.run(msg, event, Stage.ASR, spec, lambda p: self.run(event, p))
 
     async def run(self, event: RecordingReady, progress: Progress) -> None:
         js = self.broker.connection.jetstream()

@@ -16,7 +16,7 @@ from secretary_contracts.messaging import (
 )
 from secretary_runtime import objects
 from secretary_runtime.audio import read_pcm16_wav
-from secretary_runtime.jobs import JobRunner, Progress, subscriber_options
+from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
 
 from secretary_diarize.engine import Diarizer
 from secretary_diarize.settings import DiarizeSettings
@@ -32,11 +32,11 @@ class DiarizeWorker:
         self.diarizer = diarizer
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_DIARIZE))
+        spec = tuned(CONSUMER_DIARIZE, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(spec))
         async def on_recording_ready(event: RecordingReady, msg: NatsMessage) -> None:
-            await self.jobs.run(
-                msg, event, Stage.DIARIZE, CONSUMER_DIARIZE, lambda p: self.run(event, p)
-            )
+            await self.jobs.run(msg, event, Stage.DIARIZE, spec, lambda p: self.run(event, p))
 
     async def run(self, event: RecordingReady, progress: Progress) -> None:
         js = self.broker.connection.jetstream()

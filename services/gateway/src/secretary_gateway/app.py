@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,29 +10,38 @@ from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker
 
 from secretary_gateway.api import RecordingController, healthz, readyz
 from secretary_gateway.db import Database
+from secretary_gateway.dead_letters import DeadLetterWatcher
 from secretary_gateway.errors import EXCEPTION_HANDLERS
 from secretary_gateway.projector import Projector
 from secretary_gateway.settings import GatewaySettings
+from secretary_gateway.watchdog import StuckRecordingWatchdog
 
 
 def create_app(settings: GatewaySettings) -> Litestar:
     broker = create_broker(settings)
     database = Database(settings.database_url)
     Projector(broker, database).register()
+    DeadLetterWatcher(broker).register()
+    watchdog = StuckRecordingWatchdog(
+        database, EventPublisher(broker), settings.stuck_after_s, settings.stuck_check_every_s
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.create_schema()
         await broker.connect()
-        await declare_infrastructure(broker.connection.jetstream())
+        await declare_infrastructure(broker.connection.jetstream(), settings.stream_replicas)
         await broker.start()
+        watching = asyncio.create_task(watchdog.run_forever())
         try:
             yield
         finally:
+            watching.cancel()
             await broker.stop()
             await database.close()
 

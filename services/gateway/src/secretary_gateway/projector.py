@@ -135,12 +135,15 @@ class Projector:
             await session.merge(
                 TranscriptRow(recording_id=event.recording_id, body=transcript.model_dump_json())
             )
-            if row.status != "failed":
-                row.status = "done"
-                row.stages = {**row.stages, Stage.MERGE: 1.0}
-                row.duration_s = event.duration_s
-                row.language = event.language
-                row.speaker_count = event.speaker_count
+            # a transcript is the final word: a recording failed earlier and then retried
+            # from the dead-letter stream ends done
+            row.status = "done"
+            row.error_code = None
+            row.error_message = None
+            row.stages = {**row.stages, Stage.MERGE: 1.0}
+            row.duration_s = event.duration_s
+            row.language = event.language
+            row.speaker_count = event.speaker_count
         logger.info("recording done")
 
     async def failed(self, event: StageFailed) -> None:

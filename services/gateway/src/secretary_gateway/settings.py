@@ -12,6 +12,14 @@ class GatewaySettings(ServiceSettings):
     max_upload_bytes: int = Field(
         default=4 * 1024**3, ge=1, description="Largest upload accepted; larger gets 413."
     )
+    stuck_after_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="A recording with no progress for this long is failed with stage_timeout.",
+    )
+    stuck_check_every_s: float = Field(
+        default=60.0, gt=0, description="How often recordings are checked for being stuck."
+    )
     default_owner: str = Field(
         default="local", description="Owner of recordings uploaded without an API key."
     )

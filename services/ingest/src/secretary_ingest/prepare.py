@@ -14,7 +14,7 @@ from secretary_contracts.messaging import (
     audio_object_name,
 )
 from secretary_runtime import objects
-from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options
+from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
 
 from secretary_ingest import media
 from secretary_ingest.settings import IngestSettings
@@ -27,11 +27,11 @@ class Preparer:
         self.jobs = jobs
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_PREPARE))
+        spec = tuned(CONSUMER_PREPARE, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(spec))
         async def on_media_received(event: MediaReceived, msg: NatsMessage) -> None:
-            await self.jobs.run(
-                msg, event, Stage.PREPARE, CONSUMER_PREPARE, lambda p: self.prepare(event, p)
-            )
+            await self.jobs.run(msg, event, Stage.PREPARE, spec, lambda p: self.prepare(event, p))
 
     async def prepare(self, event: MediaReceived, progress: Progress) -> None:
         js = self.broker.connection.jetstream()

@@ -22,7 +22,7 @@ from secretary_contracts.messaging import (
     artifact_object_name,
 )
 from secretary_runtime import objects
-from secretary_runtime.jobs import JobRunner, Progress, subscriber_options
+from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
 
 from secretary_merge.alignment import SegmentationRules, merge_transcript
 from secretary_merge.settings import MergeSettings
@@ -32,29 +32,33 @@ logger = logging.getLogger(__name__)
 
 class Joiner:
     def __init__(self, settings: MergeSettings, broker: NatsBroker, jobs: JobRunner) -> None:
+        self.settings = settings
         self.broker = broker
         self.jobs = jobs
         self.rules = SegmentationRules(settings.segment_pause_s, settings.max_segment_s)
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_MERGE_ASR))
+        asr_spec = tuned(CONSUMER_MERGE_ASR, self.settings)
+        diarization_spec = tuned(CONSUMER_MERGE_DIARIZATION, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(asr_spec))
         async def on_asr_done(event: AsrDone, msg: NatsMessage) -> None:
             await self.jobs.run(
                 msg,
                 event,
                 Stage.MERGE,
-                CONSUMER_MERGE_ASR,
+                asr_spec,
                 lambda p: self.arrived(event.recording_id, "asr", event.model_dump_json(), p),
                 report_progress=False,
             )
 
-        @self.broker.subscriber(**subscriber_options(CONSUMER_MERGE_DIARIZATION))
+        @self.broker.subscriber(**subscriber_options(diarization_spec))
         async def on_diarization_done(event: DiarizationDone, msg: NatsMessage) -> None:
             await self.jobs.run(
                 msg,
                 event,
                 Stage.MERGE,
-                CONSUMER_MERGE_DIARIZATION,
+                diarization_spec,
                 lambda p: self.arrived(
                     event.recording_id, "diarization", event.model_dump_json(), p
                 ),

@@ -1,0 +1,67 @@
+"""Reports recordings that stopped moving, so none stays `processing` forever."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import UTC, datetime, timedelta
+
+from secretary_contracts import ERROR_MESSAGES, ErrorCode, Stage
+from secretary_runtime.publishing import EventPublisher
+from sqlalchemy import select
+
+from secretary_gateway.db import Database, RecordingRow
+
+logger = logging.getLogger(__name__)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without their zone; they were written in UTC
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def current_stage(row: RecordingRow) -> Stage:
+    for stage in (Stage.PREPARE, Stage.ASR, Stage.DIARIZE, Stage.MERGE):
+        if float(row.stages.get(stage, 0.0)) < 1.0:
+            return stage
+    return Stage.MERGE
+
+
+class StuckRecordingWatchdog:
+    def __init__(
+        self, database: Database, publisher: EventPublisher, stuck_after_s: float, every_s: float
+    ) -> None:
+        self.database = database
+        self.publisher = publisher
+        self.stuck_after = timedelta(seconds=stuck_after_s)
+        self.every_s = every_s
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except Exception:
+                logger.exception("stuck-recording check failed")
+            await asyncio.sleep(self.every_s)
+
+    async def check(self) -> list[str]:
+        deadline = datetime.now(UTC) - self.stuck_after
+        async with self.database.sessions() as session:
+            rows = (
+                await session.scalars(
+                    select(RecordingRow).where(RecordingRow.status.in_(("queued", "processing")))
+                )
+            ).all()
+        stuck = [row for row in rows if _aware(row.updated_at) < deadline]
+        for row in stuck:
+            stage = current_stage(row)
+            minutes = self.stuck_after.total_seconds() / 60
+            await self.publisher.failed(
+                row.id,
+                stage,
+                ErrorCode.STAGE_TIMEOUT,
+                f"{ERROR_MESSAGES[ErrorCode.STAGE_TIMEOUT]} (no progress in {stage} "
+                f"for {minutes:.0f} min)",
+            )
+            logger.error("recording stuck in %s", stage, extra={"fields": {"recording_id": row.id}})
+        return [row.id for row in stuck]
