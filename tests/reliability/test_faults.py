@@ -21,6 +21,7 @@ import httpx
 import nats
 import pytest
 from secretary_cli import client
+from secretary_cli.__main__ import main as cli_main
 from secretary_cli.dead_letters import list_dead_letters
 from secretary_cli.stack import Stack, free_port
 from secretary_contracts import MediaReceived, ObjectRef
@@ -233,6 +234,26 @@ def test_poison_message_lands_in_the_dead_letters_and_fails_the_recording(
     assert mine and mine[0].advisory.consumer == "prepare"
     assert mine[0].advisory.deliveries == MAX_DELIVER
     assert mine[0].advisory.stream == RECORDINGS_STREAM
+
+
+def test_dead_letters_can_be_listed_and_retried(
+    stack: Stack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert stack.nats is not None
+    assert cli_main(["dlq", "list", "--nats-url", stack.nats.url]) == 0
+    listing = capsys.readouterr().out
+    assert "prepare" in listing and "recording=poison" in listing
+    sequence = int(listing.split()[0])
+    assert cli_main(["dlq", "retry", str(sequence), "--nats-url", stack.nats.url]) == 0
+    assert "recordings.media.received.v1" in capsys.readouterr().out
+    # the media is still missing, so the retry ends in the dead letters again
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        letters = asyncio.run(list_dead_letters(stack.nats.url))
+        if len([e for e in letters if (e.recording_id or "").startswith("poison")]) >= 2:
+            return
+        time.sleep(0.5)
+    raise AssertionError("the retried message did not come back to the dead letters")
 
 
 def _tiny_wav(tmp_path: Path) -> Path:

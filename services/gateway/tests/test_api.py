@@ -8,6 +8,7 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import nats
 import pytest
 from litestar.testing import AsyncTestClient
 from nats.aio.client import Client
@@ -203,3 +204,37 @@ async def test_a_message_no_worker_ever_acks_fails_the_recording(
         assert "asr gave up after 2 deliveries" in state["error"]["message"]
     finally:
         await js.delete_consumer("RECORDINGS", durable)
+
+
+async def test_a_recording_that_stops_moving_is_reported(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    settings = GatewaySettings(
+        nats_url=nats_server.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/watchdog.db",
+        stuck_after_s=1.0,
+        stuck_check_every_s=0.2,
+    )
+    async with AsyncTestClient(create_app(settings)) as api:
+        response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+        recording_id = response.json()["id"]
+        waiting = await api.post("/v1/recordings", files={"file": ("b.wav", b"x" * 100)})
+        # a prepare worker that starts and then goes silent (no worker runs in this test)
+        progress = StageProgress(recording_id=recording_id, stage=Stage.PREPARE, fraction=0.3)
+        client = await nats.connect(nats_server.url)
+        await client.jetstream().publish(
+            "progress.recordings.v1", progress.model_dump_json().encode()
+        )
+        await client.close()
+        state: dict = {}
+        for _ in range(50):
+            state = (await api.get(f"/v1/recordings/{recording_id}")).json()
+            if state["status"] == "failed":
+                break
+            await asyncio.sleep(0.1)
+        assert state["status"] == "failed"
+        assert state["error"]["code"] == "stage_timeout"
+        assert "no progress in prepare" in state["error"]["message"]
+        # waiting in a queue is not being stuck
+        queued = (await api.get(f"/v1/recordings/{waiting.json()['id']}")).json()
+        assert queued["status"] == "queued"

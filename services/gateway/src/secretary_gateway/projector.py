@@ -36,7 +36,7 @@ from secretary_runtime import objects
 from secretary_runtime.jobs import subscriber_options
 from secretary_runtime.logs import bound_recording
 
-from secretary_gateway.db import Database, RecordingRow, TranscriptRow
+from secretary_gateway.db import Database, RecordingRow, TranscriptRow, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +123,8 @@ class Projector:
             if event.fraction > float(row.stages.get(event.stage, 0.0)):
                 row.stages = {**row.stages, event.stage: round(event.fraction, 3)}
                 row.status = "processing"
+            # a redelivered job reports progress below what was reached before: still alive
+            row.updated_at = utcnow()
 
     async def transcript_ready(self, event: TranscriptReady) -> None:
         js = self.broker.connection.jetstream()

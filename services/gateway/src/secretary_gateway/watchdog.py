@@ -1,4 +1,9 @@
-"""Reports recordings that stopped moving, so none stays `processing` forever."""
+"""Reports recordings that stopped moving in a stage, so none stays `processing` forever.
+
+Only a stage that has started (0 < progress < 1) can be stuck: a recording waiting in a queue
+behind others is a capacity question, and a message whose deliveries ran out is reported by
+the dead-letter watcher.
+"""
 
 from __future__ import annotations
 
@@ -20,11 +25,11 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def current_stage(row: RecordingRow) -> Stage:
+def stage_in_progress(row: RecordingRow) -> Stage | None:
     for stage in (Stage.PREPARE, Stage.ASR, Stage.DIARIZE, Stage.MERGE):
-        if float(row.stages.get(stage, 0.0)) < 1.0:
+        if 0.0 < float(row.stages.get(stage, 0.0)) < 1.0:
             return stage
-    return Stage.MERGE
+    return None
 
 
 class StuckRecordingWatchdog:
@@ -49,12 +54,15 @@ class StuckRecordingWatchdog:
         async with self.database.sessions() as session:
             rows = (
                 await session.scalars(
-                    select(RecordingRow).where(RecordingRow.status.in_(("queued", "processing")))
+                    select(RecordingRow).where(RecordingRow.status == "processing")
                 )
             ).all()
-        stuck = [row for row in rows if _aware(row.updated_at) < deadline]
-        for row in stuck:
-            stage = current_stage(row)
+        stuck = [
+            (row, stage)
+            for row in rows
+            if _aware(row.updated_at) < deadline and (stage := stage_in_progress(row)) is not None
+        ]
+        for row, stage in stuck:
             minutes = self.stuck_after.total_seconds() / 60
             await self.publisher.failed(
                 row.id,
@@ -64,4 +72,4 @@ class StuckRecordingWatchdog:
                 f"for {minutes:.0f} min)",
             )
             logger.error("recording stuck in %s", stage, extra={"fields": {"recording_id": row.id}})
-        return [row.id for row in stuck]
+        return [row.id for row, _ in stuck]
