@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 from secretary_cli import client
-from secretary_cli.stack import Stack, free_port
-from secretary_testing.media import Utterance
+from secretary_cli.stack import Stack
+from secretary_testing.fixtures import running_stack
+from secretary_testing.media import Utterance, silent_video
 from secretary_testing.scoring import speaker_accuracy, word_error_rate
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
@@ -19,18 +19,10 @@ UPLOAD_LIMIT = 5 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(
-        tmp_path_factory.mktemp("stack"),
-        free_port(),
-        log_level="INFO",
-        extra_env={"SECRETARY_MAX_UPLOAD_BYTES": str(UPLOAD_LIMIT)},
-    )
-    try:
-        running.start()
-        running.wait_ready(timeout_s=300)
+    with running_stack(
+        tmp_path_factory.mktemp("stack"), SECRETARY_MAX_UPLOAD_BYTES=str(UPLOAD_LIMIT)
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_dialogue_video_becomes_a_speaker_labelled_transcript(
@@ -93,27 +85,7 @@ def test_truncated_video_is_corrupt(stack: Stack, dialogue_video: Path, tmp_path
 
 
 def test_video_without_audio_has_no_audio_stream(stack: Stack, tmp_path: Path) -> None:
-    silent_video = tmp_path / "screen.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=64x64:r=5",
-            "-t",
-            "2",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            str(silent_video),
-        ],
-        check=True,
-    )
-    created = client.upload(stack.gateway_url, silent_video)
+    created = client.upload(stack.gateway_url, silent_video(tmp_path / "screen.mp4", 2))
     assert _wait_failed(stack, created["id"])["error"]["code"] == "no_audio_stream"
 
 

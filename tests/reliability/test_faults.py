@@ -23,7 +23,7 @@ import pytest
 from secretary_cli import client
 from secretary_cli.__main__ import main as cli_main
 from secretary_cli.dead_letters import list_dead_letters
-from secretary_cli.stack import Stack, free_port
+from secretary_cli.stack import Stack
 from secretary_contracts import MediaReceived, ObjectRef
 from secretary_contracts.messaging import (
     BUCKETS,
@@ -31,6 +31,8 @@ from secretary_contracts.messaging import (
     RECORDINGS_STREAM,
     TRANSCRIPT_READY,
 )
+from secretary_testing.fixtures import running_stack
+from secretary_testing.media import tone
 
 ACK_WAIT_S = 8
 MAX_DELIVER = 3
@@ -38,23 +40,13 @@ MAX_DELIVER = 3
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(
+    with running_stack(
         tmp_path_factory.mktemp("faults"),
-        free_port(),
-        log_level="INFO",
-        extra_env={
-            "SECRETARY_ACK_WAIT_S": str(ACK_WAIT_S),
-            "SECRETARY_MAX_DELIVER": str(MAX_DELIVER),
-            "SECRETARY_SHUTDOWN_GRACE_S": "1",
-            "SECRETARY_MAX_DURATION_S": str(6 * 3600),
-        },
-    )
-    try:
-        running.start()
-        running.wait_ready(timeout_s=300)
+        SECRETARY_ACK_WAIT_S=str(ACK_WAIT_S),
+        SECRETARY_MAX_DELIVER=str(MAX_DELIVER),
+        SECRETARY_SHUTDOWN_GRACE_S="1",
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 def _wait_for_log(
@@ -199,7 +191,7 @@ def test_poison_message_lands_in_the_dead_letters_and_fails_the_recording(
     stack: Stack, tmp_path: Path
 ) -> None:
     """Valid JSON, impossible content: the media it names does not exist."""
-    created = client.upload(stack.gateway_url, _tiny_wav(tmp_path))
+    created = client.upload(stack.gateway_url, tone(tmp_path / "tone.wav"))
     recording_id = "poison" + created["id"][6:]
 
     async def publish_poison() -> None:
@@ -254,15 +246,6 @@ def test_dead_letters_can_be_listed_and_retried(
             return
         time.sleep(0.5)
     raise AssertionError("the retried message did not come back to the dead letters")
-
-
-def _tiny_wav(tmp_path: Path) -> Path:
-    path = tmp_path / "tone.wav"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=frequency=440:duration=1", str(path)],
-        check=True,
-    )
-    return path
 
 
 def test_twenty_recordings_at_once(stack: Stack, dialogue_video: Path) -> None:

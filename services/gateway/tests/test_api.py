@@ -27,12 +27,17 @@ from secretary_gateway.app import create_app
 from secretary_gateway.settings import GatewaySettings
 
 
-@pytest.fixture
-async def api(nats_server: NatsServer, tmp_path: Path) -> AsyncIterator[AsyncTestClient]:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def api(
+    request: pytest.FixtureRequest, nats_server: NatsServer, tmp_path: Path
+) -> AsyncIterator[AsyncTestClient]:
+    database_url = (
+        f"sqlite+aiosqlite:///{tmp_path}/gateway.db"
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgresql_url")
+    )
     settings = GatewaySettings(
-        nats_url=nats_server.url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path}/gateway.db",
-        max_upload_bytes=2 * 1024 * 1024,
+        nats_url=nats_server.url, database_url=database_url, max_upload_bytes=2 * 1024 * 1024
     )
     async with AsyncTestClient(create_app(settings)) as client:
         yield client

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 import wave
 from pathlib import Path
 
 import pytest
 from secretary_contracts import ErrorCode
 from secretary_ingest.media import MediaError, normalise, probe
-from secretary_testing.media import Utterance, convert
+from secretary_testing.media import Utterance, convert, silent_video
 
 FORMATS = {
     "call.mkv": ("-c:a", "libopus"),
@@ -91,25 +90,7 @@ async def test_truncated_flac_decodes_what_is_there_or_reports_corruption(
 
 async def test_video_without_audio(tmp_path: Path) -> None:
     silent = tmp_path / "screen.mp4"
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=64x64:r=5",
-            "-t",
-            "1",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            str(silent),
-        ],
-        check=True,
-    )
+    silent_video(silent)
     with pytest.raises(MediaError) as raised:
         await probe(silent)
     assert raised.value.code == ErrorCode.NO_AUDIO_STREAM

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nats
 import pytest
 from nats.aio.client import Client
 from secretary_cli.nats_server import NatsServer
+from secretary_cli.stack import Stack, free_port
 
 from secretary_testing.media import Utterance, make_dialogue, to_video
 
@@ -28,6 +31,59 @@ async def nats_client(nats_server: NatsServer) -> AsyncIterator[Client]:
     client = await nats.connect(nats_server.url)
     yield client
     await client.drain()
+
+
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "SECRETARY_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, dropped afterwards.
+
+    Skipped where no PostgreSQL answers, except in CI (`CI=true`), where it must.
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import asyncpg
+
+    name = f"secretary_test_{uuid.uuid4().hex[:12]}"
+
+    async def execute(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_ADMIN_DSN, timeout=5)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    def admin(statement: str) -> None:
+        # first requested from inside a running event loop (an async fixture)
+        with ThreadPoolExecutor(1) as thread:
+            thread.submit(asyncio.run, execute(statement)).result()
+
+    try:
+        admin(f'CREATE DATABASE "{name}"')
+    except (OSError, asyncpg.PostgresError) as error:
+        if os.environ.get("CI") == "true":
+            raise
+        pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_DSN}: {error}")
+    base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
+    """nats-server and every service as its own process, ready (models loaded), then stopped."""
+    stack = Stack(directory, free_port(), log_level="INFO", extra_env=dict(extra_env))
+    try:
+        stack.start()
+        stack.wait_ready(timeout_s=300)
+        yield stack
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")

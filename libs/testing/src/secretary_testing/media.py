@@ -138,6 +138,54 @@ def to_video(source_wav: Path, target: Path) -> Path:
     return target
 
 
+def silent_video(target: Path, seconds: float = 1.0) -> Path:
+    """An mp4 with a video track and no audio track at all (a screen recording)."""
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=64x64:r=5",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+def tone(target: Path, seconds: float = 1.0) -> Path:
+    """A sine tone: decodable audio with no speech in it."""
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:duration={seconds}",
+            str(target),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
 def convert(source: Path, target: Path, *codec_args: str) -> Path:
     subprocess.run(
         ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), *codec_args, str(target)],

@@ -46,6 +46,7 @@ class Transcriber:
             device=self.device,
             compute_type=self.compute_type,
             cpu_threads=settings.cpu_threads,
+            download_root=str(settings.model_cache_dir),
             local_files_only=True,
         )
         self.pipeline = BatchedInferencePipeline(self.model)

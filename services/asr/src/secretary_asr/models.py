@@ -52,3 +52,35 @@ def bundled_model_dir(cache_dir: Path) -> Path:
 
 def resolve_model(model_path: str, cache_dir: Path) -> str:
     return model_path or str(bundled_model_dir(cache_dir))
+
+
+def prepare(model_path: str, cache_dir: Path) -> str:
+    """Puts the configured model in place before the worker starts (a Kubernetes init step).
+
+    Empty: the bundled model, assembled once. A directory: checked. Any other name (e.g.
+    `large-v3`): downloaded once into the cache, which needs network access at that moment;
+    the worker itself then loads it offline.
+    """
+    if not model_path:
+        return str(bundled_model_dir(cache_dir))
+    if Path(model_path).is_dir():
+        if not (Path(model_path) / "model.bin").exists():
+            raise SystemExit(f"{model_path} has no model.bin: not a CTranslate2 Whisper model")
+        return model_path
+    from faster_whisper.utils import download_model
+
+    return str(download_model(model_path, cache_dir=str(cache_dir)))
+
+
+def main() -> None:
+    from secretary_runtime.logs import configure_logging
+
+    from secretary_asr.settings import AsrSettings
+
+    settings = AsrSettings()
+    configure_logging("asr-models", settings.log_level, settings.log_format)
+    logger.info("speech model ready in %s", prepare(settings.model_path, settings.model_cache_dir))
+
+
+if __name__ == "__main__":
+    main()

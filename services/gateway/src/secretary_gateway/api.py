@@ -11,14 +11,14 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, QueryParameter
 from pydantic import ValidationError
-from secretary_contracts import MediaReceived, RecordingOptions, Stage, Transcript
+from secretary_contracts import MediaReceived, RecordingOptions, Transcript
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
 
 from secretary_gateway import exports
-from secretary_gateway.db import Database, RecordingRow, TranscriptRow
+from secretary_gateway.db import Database, RecordingRow, TranscriptRow, new_recording_row
 from secretary_gateway.errors import ApiError, error_body
 from secretary_gateway.schemas import Recording, RecordingList
 from secretary_gateway.settings import GatewaySettings
@@ -113,18 +113,7 @@ class RecordingController(Controller):
             media=upload.media,
             options=options,
         )
-        row = RecordingRow(
-            id=recording_id,
-            owner=event.owner,
-            source=event.source,
-            title=event.title,
-            filename=event.filename,
-            content_type=event.content_type,
-            size_bytes=upload.media.size_bytes,
-            status="queued",
-            stages={Stage.UPLOAD: 1.0},
-            options=options.model_dump(exclude_none=True),
-        )
+        row = new_recording_row(event)
         async with database.sessions.begin() as session:
             session.add(row)
         await EventPublisher(broker).publish(MEDIA_RECEIVED, event)

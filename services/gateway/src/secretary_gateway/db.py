@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from secretary_contracts import MediaReceived, Stage
 from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -41,6 +42,21 @@ class RecordingRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+def new_recording_row(event: MediaReceived) -> RecordingRow:
+    return RecordingRow(
+        id=event.recording_id,
+        owner=event.owner,
+        source=event.source,
+        title=event.title,
+        filename=event.filename,
+        content_type=event.content_type,
+        size_bytes=event.media.size_bytes,
+        status="queued",
+        stages={Stage.UPLOAD: 1.0},
+        options=event.options.model_dump(exclude_none=True),
     )
 
 

