@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
+from faststream import AckPolicy as ProcessingAckPolicy
 from faststream.nats import AckPolicy as ConsumerAckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsMessage, PullSub
 from faststream.nats.broker import NatsBroker
@@ -84,15 +85,9 @@ def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:
             deliver_policy=DeliverPolicy.ALL,
             max_ack_pending=64,
         ),
-        "ack_policy": _manual(),
+        "ack_policy": ProcessingAckPolicy.MANUAL,
         "description": spec.subject.description,
     }
-
-
-def _manual() -> Any:
-    from faststream import AckPolicy
-
-    return AckPolicy.MANUAL
 
 
 def retry_delay_s(delivered: int) -> float:

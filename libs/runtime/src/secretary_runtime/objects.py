@@ -19,6 +19,7 @@ from nats.js.object_store import (
     OBJ_META_PRE_TEMPLATE,
     OBJ_STREAM_TEMPLATE,
 )
+from nats.nuid import NUID
 from pydantic import BaseModel
 from secretary_contracts import ObjectRef
 
@@ -53,7 +54,7 @@ async def put_stream(
     (size limit included) the chunks already sent are purged, so nothing is left orphaned.
     """
     stream = OBJ_STREAM_TEMPLATE.format(bucket=bucket)
-    nuid = js._nc._nuid.next().decode()
+    nuid = NUID().next().decode()
     chunk_subject = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=bucket, obj=nuid)
     digest = sha256()
     total = 0

@@ -116,7 +116,16 @@ class RecordingController(Controller):
         row = new_recording_row(event)
         async with database.sessions.begin() as session:
             session.add(row)
-        await EventPublisher(broker).publish(MEDIA_RECEIVED, event)
+        try:
+            await EventPublisher(broker).publish(MEDIA_RECEIVED, event)
+        except Exception as error:
+            # never leave a recording queued that nothing will process
+            async with database.sessions.begin() as session:
+                await session.delete(await session.get(RecordingRow, recording_id))
+            await objects.delete_object(js, BUCKETS.media, recording_id)
+            raise ApiError(
+                503, "unavailable", "The recording could not be queued; try again."
+            ) from error
         return Recording.from_row(row)
 
     @get("/", operation_id="listRecordings", summary="My recordings, newest first.")
