@@ -30,6 +30,8 @@ def build_broker() -> NatsBroker:
         messaging.CONSUMER_GATEWAY_RECORDINGS,
         messaging.CONSUMER_GATEWAY_PROGRESS,
         messaging.CONSUMER_GATEWAY_DEAD_LETTERS,
+        messaging.CONSUMER_TELEGRAM_RECORDINGS,
+        messaging.CONSUMER_TELEGRAM_PROGRESS,
     )
     for spec in consumers:
         model = spec.subject.model

@@ -96,6 +96,21 @@ class StageProgress(RecordingEvent):
     fraction: float = Field(ge=0.0, le=1.0)
 
 
+class RecordingDeleted(RecordingEvent):
+    """The owner deleted the recording: every service forgets it and drops its objects."""
+
+    owner: str
+
+
+class QuestionAsked(RecordingEvent):
+    """A user asked about a recording; the llm service answers on `qa.answer.*`."""
+
+    question_id: str
+    owner: str
+    question: str
+    language: str | None = None
+
+
 class DeadLetter(BaseModel):
     """JetStream's advisory that a consumer gave up on a message (max deliveries, terminated).
 

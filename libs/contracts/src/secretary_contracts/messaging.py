@@ -22,6 +22,7 @@ class EventSubject:
 
 RECORDINGS_STREAM = "RECORDINGS"
 PROGRESS_STREAM = "PROGRESS"
+QA_STREAM = "QA"
 DEAD_LETTERS_STREAM = "DEAD_LETTERS"
 # JetStream's own advisories when a consumer gives up on a message: after max_deliver
 # deliveries (a worker that kept crashing or timing out included), or terminated by a worker.
@@ -44,6 +45,14 @@ TRANSCRIPT_READY = EventSubject(
 STAGE_FAILED = EventSubject(
     "recordings.failed.v1", events.StageFailed, "A stage gave up on a recording."
 )
+RECORDING_DELETED = EventSubject(
+    "recordings.recording.deleted.v1",
+    events.RecordingDeleted,
+    "The owner deleted the recording and everything made from it.",
+)
+QUESTION_ASKED = EventSubject(
+    "qa.question.asked.v1", events.QuestionAsked, "A user asked about a recording."
+)
 STAGE_PROGRESS = EventSubject(
     "progress.recordings.v1", events.StageProgress, "How far a stage has got with a recording."
 )
@@ -55,6 +64,8 @@ ALL_SUBJECTS = (
     DIARIZATION_DONE,
     TRANSCRIPT_READY,
     STAGE_FAILED,
+    RECORDING_DELETED,
+    QUESTION_ASKED,
     STAGE_PROGRESS,
 )
 
@@ -81,6 +92,13 @@ STREAMS = (
         ("progress.>",),
         max_age=timedelta(hours=1),
         duplicate_window=timedelta(seconds=30),
+    ),
+    # Questions wait here for the llm service, however long it is away.
+    StreamSpec(
+        QA_STREAM,
+        ("qa.>",),
+        max_age=timedelta(days=30),
+        duplicate_window=timedelta(minutes=30),
     ),
     # Dead letters are the advisories themselves; the message they name stays in RECORDINGS
     # (`secretary dlq list|retry`).
@@ -138,6 +156,16 @@ CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
     timedelta(seconds=30),
     max_deliver=20,
 )
+CONSUMER_TELEGRAM_RECORDINGS = ConsumerSpec(
+    "telegram-recordings",
+    EventSubject("recordings.>", events.RecordingEvent, "All events."),
+    RECORDINGS_STREAM,
+    timedelta(seconds=60),
+    max_deliver=20,
+)
+CONSUMER_TELEGRAM_PROGRESS = ConsumerSpec(
+    "telegram-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=3
+)
 CONSUMER_GATEWAY_PROGRESS = ConsumerSpec(
     "gateway-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=5
 )
@@ -149,6 +177,7 @@ class Buckets:
     audio: str = "audio"
     artifacts: str = "artifacts"
     merge_state: str = "merge-state"
+    telegram: str = "telegram"
 
 
 BUCKETS = Buckets()

@@ -39,14 +39,10 @@ async def declare_infrastructure(js: JetStreamContext, replicas: int = 1) -> Non
             await js.create_object_store(
                 bucket, config=ObjectStoreConfig(storage=StorageType.FILE, replicas=replicas)
             )
-    try:
-        await js.key_value(BUCKETS.merge_state)
-    except (NotFoundError, BadRequestError):
-        await js.create_key_value(
-            KeyValueConfig(
-                bucket=BUCKETS.merge_state,
-                history=1,
-                storage=StorageType.FILE,
-                replicas=replicas,
+    for kv in (BUCKETS.merge_state, BUCKETS.telegram):
+        try:
+            await js.key_value(kv)
+        except (NotFoundError, BadRequestError):
+            await js.create_key_value(
+                KeyValueConfig(bucket=kv, history=1, storage=StorageType.FILE, replicas=replicas)
             )
-        )

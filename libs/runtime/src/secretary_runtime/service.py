@@ -36,11 +36,15 @@ async def run_worker(
     settings: ServiceSettings,
     broker: NatsBroker,
     extra_readiness: Callable[[], Awaitable[dict[str, bool]]] | None = None,
+    on_start: Callable[[], Awaitable[None]] | None = None,
+    on_stop: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
     """Runs until SIGTERM or SIGINT; the subscribers must already be registered on `broker`."""
     await broker.connect()
     await declare_infrastructure(broker.connection.jetstream(), settings.stream_replicas)
     await broker.start()
+    if on_start is not None:
+        await on_start()
 
     async def readiness() -> dict[str, bool]:
         checks = {"nats": broker.connection.is_connected}
@@ -62,6 +66,8 @@ async def run_worker(
     logger.info("%s is stopping", name)
     if health is not None:
         await health.stop()
+    if on_stop is not None:
+        await on_stop()
     # Waits up to the grace period for the job in hand, then cancels it: the job runner naks
     # it so another worker takes it at once.
     await broker.stop()

@@ -11,13 +11,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, QueryParameter
 from pydantic import ValidationError
-from secretary_contracts import MediaReceived, RecordingOptions, Transcript
+from secretary_contracts import MediaReceived, RecordingOptions, Transcript, exports
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
 
-from secretary_gateway import exports
 from secretary_gateway.db import Database, RecordingRow, TranscriptRow, new_recording_row
 from secretary_gateway.errors import ApiError, error_body
 from secretary_gateway.schemas import Recording, RecordingList

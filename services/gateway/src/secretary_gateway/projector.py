@@ -15,6 +15,7 @@ from secretary_contracts import (
     AsrDone,
     DiarizationDone,
     MediaReceived,
+    RecordingDeleted,
     RecordingReady,
     Stage,
     StageFailed,
@@ -28,6 +29,7 @@ from secretary_contracts.messaging import (
     CONSUMER_GATEWAY_RECORDINGS,
     DIARIZATION_DONE,
     MEDIA_RECEIVED,
+    RECORDING_DELETED,
     RECORDING_READY,
     STAGE_FAILED,
     TRANSCRIPT_READY,
@@ -90,6 +92,8 @@ class Projector:
                 await self.transcript_ready(TranscriptReady.model_validate(body))
             elif subject == STAGE_FAILED.subject:
                 await self.failed(StageFailed.model_validate(body))
+            elif subject == RECORDING_DELETED.subject:
+                await self.deleted(RecordingDeleted.model_validate(body))
 
     async def media_received(self, event: MediaReceived) -> None:
         async with self.database.sessions.begin() as session:
@@ -140,6 +144,14 @@ class Projector:
             row.language = event.language
             row.speaker_count = event.speaker_count
         logger.info("recording done")
+
+    async def deleted(self, event: RecordingDeleted) -> None:
+        async with self.database.sessions.begin() as session:
+            for model in (TranscriptRow, RecordingRow):
+                row = await session.get(model, event.recording_id)
+                if row is not None:
+                    await session.delete(row)
+        logger.info("recording deleted")
 
     async def failed(self, event: StageFailed) -> None:
         async with self.database.sessions.begin() as session:

@@ -1,7 +1,9 @@
-"""`python -m secretary_ingest`: the prepare stage (and, later, the Telegram client)."""
+"""`python -m secretary_ingest`: the prepare stage, and the Telegram client when configured."""
 
 import asyncio
+import sys
 
+from pydantic import ValidationError
 from secretary_runtime.jobs import JobRunner
 from secretary_runtime.logs import configure_logging
 from secretary_runtime.publishing import EventPublisher
@@ -12,11 +14,39 @@ from secretary_ingest.settings import IngestSettings
 
 
 def main() -> None:
-    settings = IngestSettings()
+    try:
+        settings = IngestSettings()
+    except ValidationError as error:
+        problems = "; ".join(e["msg"].removeprefix("Value error, ") for e in error.errors())
+        print(f"ingest: invalid settings: {problems}", file=sys.stderr)
+        raise SystemExit(2) from None
     configure_logging("ingest", settings.log_level, settings.log_format)
     broker = create_broker(settings)
     Preparer(settings, broker, JobRunner(broker, EventPublisher(broker))).register()
-    asyncio.run(run_worker("ingest", settings, broker))
+    if not settings.telegram_enabled:
+        asyncio.run(run_worker("ingest", settings, broker))
+        return
+
+    from secretary_ingest.telegram.bot import TelegramBot
+    from secretary_ingest.telegram.client import create_client, register, start_or_exit
+    from secretary_ingest.telegram.notifier import TelegramNotifier
+    from secretary_ingest.telegram.status import StatusMessages
+
+    client = create_client(settings)
+    bot = TelegramBot(
+        settings, broker, client, StatusMessages(client, settings.telegram_status_interval_s)
+    )
+    register(client, bot.handle)
+    TelegramNotifier(broker, bot).register()
+
+    async def stop_client() -> None:
+        await client.stop()
+
+    asyncio.run(
+        run_worker(
+            "ingest", settings, broker, on_start=lambda: start_or_exit(client), on_stop=stop_client
+        )
+    )
 
 
 if __name__ == "__main__":

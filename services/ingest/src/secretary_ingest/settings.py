@@ -1,4 +1,7 @@
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 from secretary_runtime.settings import ServiceSettings
 
 
@@ -8,3 +11,50 @@ class IngestSettings(ServiceSettings):
     max_duration_s: float = Field(
         default=6 * 3600, description="Longest recording accepted, in seconds."
     )
+    telegram_api_id: int | None = Field(
+        default=None, description="Telegram API id (my.telegram.org); unset = no Telegram."
+    )
+    telegram_api_hash: SecretStr | None = Field(default=None, description="Telegram API hash.")
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, description="Bot token (from @BotFather); or a user session string."
+    )
+    telegram_session_string: SecretStr | None = Field(
+        default=None, description="A user account's session string, instead of a bot token."
+    )
+    telegram_allowed_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Telegram user ids served, comma-separated; empty = everyone.",
+    )
+    telegram_max_file_bytes: int = Field(
+        default=2 * 1024**3, ge=1, description="Largest file taken from Telegram."
+    )
+    telegram_status_interval_s: float = Field(
+        default=3.0, gt=0, description="At most one status-message edit per this many seconds."
+    )
+
+    @field_validator("telegram_allowed_users", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        return value
+
+    @model_validator(mode="after")
+    def _telegram_credentials_complete(self) -> "IngestSettings":
+        given = {
+            "SECRETARY_TELEGRAM_API_ID": self.telegram_api_id is not None,
+            "SECRETARY_TELEGRAM_API_HASH": self.telegram_api_hash is not None,
+            "SECRETARY_TELEGRAM_BOT_TOKEN or SECRETARY_TELEGRAM_SESSION_STRING": (
+                self.telegram_bot_token is not None or self.telegram_session_string is not None
+            ),
+        }
+        if any(given.values()) and not all(given.values()):
+            missing = ", ".join(name for name, present in given.items() if not present)
+            raise ValueError(f"Telegram is half configured: set {missing}, or none of them")
+        if self.telegram_bot_token is not None and self.telegram_session_string is not None:
+            raise ValueError("set either a Telegram bot token or a session string, not both")
+        return self
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_api_id is not None

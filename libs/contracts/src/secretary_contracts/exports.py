@@ -1,4 +1,7 @@
-"""Renders a transcript for people and players: plain text, SubRip and WebVTT."""
+"""Renders a transcript for people and players: plain text, SubRip and WebVTT.
+
+Shared by every service that hands transcripts out (the REST API, the Telegram chat).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,106 @@
+"""Tells Telegram users how their recordings are doing: progress, transcripts, failures."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from faststream.nats import NatsBroker, NatsMessage
+from secretary_contracts import StageFailed, StageProgress
+from secretary_contracts.messaging import (
+    CONSUMER_TELEGRAM_PROGRESS,
+    CONSUMER_TELEGRAM_RECORDINGS,
+    RECORDING_READY,
+    STAGE_FAILED,
+    TRANSCRIPT_READY,
+)
+from secretary_runtime.jobs import subscriber_options
+from secretary_runtime.logs import bound_recording
+
+from secretary_ingest.telegram.bot import TelegramBot
+from secretary_ingest.telegram.texts import say
+
+logger = logging.getLogger(__name__)
+
+
+class TelegramNotifier:
+    def __init__(self, broker: NatsBroker, bot: TelegramBot) -> None:
+        self.broker = broker
+        self.bot = bot
+
+    def register(self) -> None:
+        @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_RECORDINGS))
+        async def on_recording_event(body: dict[str, Any], msg: NatsMessage) -> None:
+            await self._handle(msg, self.on_event(msg.raw_message.subject, body))
+
+        @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_PROGRESS))
+        async def on_progress(event: StageProgress, msg: NatsMessage) -> None:
+            await self._handle(msg, self.on_progress(event))
+
+    async def _handle(self, msg: NatsMessage, work: Any) -> None:
+        try:
+            await work
+        except Exception:
+            logger.exception("telegram notification failed; will retry")
+            await msg.nack(delay=5)
+            return
+        await msg.ack()
+
+    async def on_progress(self, event: StageProgress) -> None:
+        recording = await self.bot.state.recording(event.recording_id)
+        if recording is None or recording.status in ("done", "failed"):
+            return
+        await self.bot.status.update(
+            recording.recording_id,
+            recording.chat_id,
+            recording.status_message_id,
+            recording.language,
+            stage=str(event.stage),
+            fraction=event.fraction,
+        )
+
+    async def on_event(self, subject: str, body: dict[str, Any]) -> None:
+        if subject not in (RECORDING_READY.subject, TRANSCRIPT_READY.subject, STAGE_FAILED.subject):
+            return
+        recording = await self.bot.state.recording(str(body.get("recording_id", "")))
+        if recording is None:
+            return  # not a Telegram recording, or deleted
+        with bound_recording(recording.recording_id):
+            if subject == RECORDING_READY.subject:
+                await self.bot.status.update(
+                    recording.recording_id,
+                    recording.chat_id,
+                    recording.status_message_id,
+                    recording.language,
+                    stage="prepare",
+                    fraction=1.0,
+                )
+            elif subject == TRANSCRIPT_READY.subject and recording.status != "done":
+                await self.bot.send_transcript(recording)
+                recording.status = "done"
+                await self.bot.state.save_recording(recording)
+                await self.bot.status.update(
+                    recording.recording_id,
+                    recording.chat_id,
+                    recording.status_message_id,
+                    recording.language,
+                    status="done",
+                    final=True,
+                )
+            elif subject == STAGE_FAILED.subject and recording.status not in ("done", "failed"):
+                failure = StageFailed.model_validate(body)
+                recording.status = "failed"
+                await self.bot.state.save_recording(recording)
+                await self.bot.status.update(
+                    recording.recording_id,
+                    recording.chat_id,
+                    recording.status_message_id,
+                    recording.language,
+                    status="failed",
+                    final=True,
+                )
+                await self.bot.client.send_message(
+                    recording.chat_id,
+                    say(recording.language, "failed", message=failure.message, code=failure.code),
+                    reply_to_message_id=recording.source_message_id,
+                )

@@ -1,0 +1,86 @@
+"""What the Telegram side remembers, in a JetStream KV bucket (the service stays stateless).
+
+Keys: `rec.<recording id>` a recording sent from a chat; `user.<user id>` a user's
+preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from nats.js import JetStreamContext
+from nats.js.errors import KeyNotFoundError
+from nats.js.kv import KeyValue
+from pydantic import BaseModel, Field
+from secretary_contracts.messaging import BUCKETS
+
+
+class ChatRecording(BaseModel):
+    recording_id: str
+    user_id: int
+    chat_id: int
+    status_message_id: int
+    source_message_id: int
+    file_unique_id: str
+    file_name: str
+    language: str = "en"
+    status: str = "queued"
+    speaker_names: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+
+
+class UserState(BaseModel):
+    next_language: str | None = None
+    recordings: list[str] = Field(default_factory=list)
+
+
+class TelegramState:
+    def __init__(self, jetstream: Callable[[], JetStreamContext]) -> None:
+        self._jetstream = jetstream
+        self._kv: KeyValue | None = None
+
+    async def kv(self) -> KeyValue:
+        if self._kv is None:
+            self._kv = await self._jetstream().key_value(BUCKETS.telegram)
+        return self._kv
+
+    async def _get(self, key: str) -> bytes | None:
+        try:
+            entry = await (await self.kv()).get(key)
+        except KeyNotFoundError:
+            return None
+        return entry.value
+
+    async def recording(self, recording_id: str) -> ChatRecording | None:
+        raw = await self._get(f"rec.{recording_id}")
+        return ChatRecording.model_validate_json(raw) if raw else None
+
+    async def save_recording(self, recording: ChatRecording) -> None:
+        await (await self.kv()).put(
+            f"rec.{recording.recording_id}", recording.model_dump_json().encode()
+        )
+
+    async def user(self, user_id: int) -> UserState:
+        raw = await self._get(f"user.{user_id}")
+        return UserState.model_validate_json(raw) if raw else UserState()
+
+    async def save_user(self, user_id: int, state: UserState) -> None:
+        await (await self.kv()).put(f"user.{user_id}", state.model_dump_json().encode())
+
+    async def recording_of_file(self, file_unique_id: str) -> str | None:
+        raw = await self._get(f"file.{file_unique_id}")
+        return raw.decode() if raw else None
+
+    async def remember_file(self, file_unique_id: str, recording_id: str) -> None:
+        await (await self.kv()).put(f"file.{file_unique_id}", recording_id.encode())
+
+    async def forget(self, recording: ChatRecording) -> None:
+        kv = await self.kv()
+        for key in (f"rec.{recording.recording_id}", f"file.{recording.file_unique_id}"):
+            with contextlib.suppress(KeyNotFoundError):
+                await kv.delete(key)
+        user = await self.user(recording.user_id)
+        user.recordings = [r for r in user.recordings if r != recording.recording_id]
+        await self.save_user(recording.user_id, user)

@@ -1,0 +1,125 @@
+"""What the bot says, in English and Russian (by the user's Telegram language)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "start": (
+            "Hi! Send me a recording of a call or a meeting (audio, voice note, video, round "
+            "video or a media file up to {limit}) and I will return a transcript with who "
+            "said what.\n\n/help lists what else I can do."
+        ),
+        "help": (
+            "Send a recording: I transcribe it and tell the speakers apart.\n"
+            "Then write a question about it, or reply to its message with one.\n\n"
+            "/list — my recordings\n/get <id> — the transcript again\n"
+            "/delete <id> — delete a recording and everything made from it\n"
+            "/speakers <id> SPEAKER_00 Maria — name a speaker\n"
+            "/lang <code|auto> — the language of the next recording\n/ask <question>"
+        ),
+        "not_allowed": "Sorry, this bot is private. Ask its owner to add your id ({user_id}).",
+        "unsupported": (
+            "I can only transcribe audio and video: send an audio file, a voice note, a video, "
+            "a round video or a document with an audio or video file."
+        ),
+        "too_large": "This file is {size}; the limit is {limit}.",
+        "status_download": "⬇️ Downloading {percent}%",
+        "status_queued": "⏳ Queued",
+        "status_prepare": "🎛 Preparing the audio",
+        "status_work": "📝 Transcribing {asr}% · 👥 Speakers {diarize}%",
+        "status_merge": "🧩 Putting it together",
+        "status_done": "✅ Done",
+        "status_failed": "❌ Failed",
+        "failed": "❌ {message} (code: {code})",
+        "duplicate": "I already have this recording ({recording_id}); status: {status}.",
+        "caption": "{speakers} speaker(s) · language: {spoken} · {duration}",
+        "no_recordings": "You have no recordings yet.",
+        "list_line": "{recording_id} · {name} · {status}",
+        "unknown_recording": "I know no recording {recording_id} of yours.",
+        "deleted": "Deleted {recording_id}: its media, audio and transcript are gone.",
+        "lang_set": "The next recording will be transcribed as '{code}'.",
+        "lang_auto": "The language of the next recording will be detected.",
+        "speakers_usage": "Usage: /speakers <id> SPEAKER_00 Maria",
+        "speaker_named": "{speaker} is now called {name} in {recording_id}.",
+        "question_stored": (
+            "Your question about {recording_id} is saved; answers arrive once the question "
+            "service is running."
+        ),
+        "no_recording_for_question": "Send a recording first, then ask about it.",
+        "usage_get": "Usage: /get <id> (see /list)",
+        "usage_delete": "Usage: /delete <id> (see /list)",
+        "not_ready": "{recording_id} is not ready yet: {status}.",
+        "download_failed": "The download from Telegram broke off; please send the file again.",
+    },
+    "ru": {
+        "start": (
+            "Привет! Пришлите запись звонка или встречи (аудио, голосовое, видео, кружок или "
+            "медиафайл до {limit}), и я верну расшифровку с тем, кто что сказал.\n\n"
+            "/help — что ещё я умею."
+        ),
+        "help": (
+            "Пришлите запись: я расшифрую её и различу говорящих.\n"
+            "Потом задайте вопрос о ней или ответьте на её сообщение вопросом.\n\n"
+            "/list — мои записи\n/get <id> — расшифровка ещё раз\n"
+            "/delete <id> — удалить запись и всё, что из неё сделано\n"
+            "/speakers <id> SPEAKER_00 Мария — назвать говорящего\n"
+            "/lang <код|auto> — язык следующей записи\n/ask <вопрос>"
+        ),
+        "not_allowed": (
+            "Извините, это закрытый бот. Попросите владельца добавить ваш id ({user_id})."
+        ),
+        "unsupported": (
+            "Я расшифровываю только аудио и видео: пришлите аудиофайл, голосовое, видео, "
+            "кружок или документ с аудио- или видеофайлом."
+        ),
+        "too_large": "Файл весит {size}; предел — {limit}.",
+        "status_download": "⬇️ Загрузка {percent}%",
+        "status_queued": "⏳ В очереди",
+        "status_prepare": "🎛 Подготовка звука",
+        "status_work": "📝 Расшифровка {asr}% · 👥 Говорящие {diarize}%",
+        "status_merge": "🧩 Сборка",
+        "status_done": "✅ Готово",
+        "status_failed": "❌ Ошибка",
+        "failed": "❌ {message} (код: {code})",
+        "duplicate": "Эта запись у меня уже есть ({recording_id}); статус: {status}.",
+        "caption": "Говорящих: {speakers} · язык: {spoken} · {duration}",
+        "no_recordings": "У вас пока нет записей.",
+        "list_line": "{recording_id} · {name} · {status}",
+        "unknown_recording": "У вас нет записи {recording_id}.",
+        "deleted": "Запись {recording_id} удалена вместе с медиа, звуком и расшифровкой.",
+        "lang_set": "Следующая запись будет расшифрована как '{code}'.",
+        "lang_auto": "Язык следующей записи будет определён автоматически.",
+        "speakers_usage": "Формат: /speakers <id> SPEAKER_00 Мария",
+        "speaker_named": "{speaker} теперь зовётся {name} в {recording_id}.",
+        "question_stored": (
+            "Вопрос о {recording_id} сохранён; ответы придут, когда заработает служба ответов."
+        ),
+        "no_recording_for_question": "Сначала пришлите запись, потом спрашивайте о ней.",
+        "usage_get": "Формат: /get <id> (см. /list)",
+        "usage_delete": "Формат: /delete <id> (см. /list)",
+        "not_ready": "{recording_id} ещё не готова: {status}.",
+        "download_failed": "Загрузка из Telegram прервалась; пришлите файл ещё раз.",
+    },
+}
+
+
+def language_of(language_code: str | None) -> str:
+    return "ru" if (language_code or "").lower().startswith(("ru", "uk", "be")) else "en"
+
+
+def say(language: str, key: str, **values: object) -> str:
+    return TEXTS.get(language, TEXTS["en"])[key].format(**values)
+
+
+def human_size(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def human_duration(seconds: float) -> str:
+    total = int(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"

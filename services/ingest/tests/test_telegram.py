@@ -1,0 +1,387 @@
+"""The Telegram side of ingest. No Telegram server can exist here: messages are real
+`pyrogram.types.Message` objects and the client is a fake whose `stream_media` streams bytes;
+everything behind it is real (nats-server, the Object Store, KV, events)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from faststream.nats import NatsBroker
+from nats.aio.client import Client
+from nats.js.errors import ObjectNotFoundError
+from pydantic import ValidationError
+from pyrogram import enums, types
+from pyrogram.errors import FloodWait
+from secretary_cli.nats_server import NatsServer
+from secretary_contracts import (
+    ErrorCode,
+    MediaReceived,
+    QuestionAsked,
+    RecordingDeleted,
+    Speaker,
+    Stage,
+    Transcript,
+    TranscriptReady,
+    TranscriptSegment,
+    TranscriptWord,
+)
+from secretary_contracts.messaging import (
+    BUCKETS,
+    MEDIA_RECEIVED,
+    QUESTION_ASKED,
+    RECORDING_DELETED,
+    TRANSCRIPT_READY,
+    artifact_object_name,
+)
+from secretary_ingest.settings import IngestSettings
+from secretary_ingest.telegram.bot import TelegramBot
+from secretary_ingest.telegram.notifier import TelegramNotifier
+from secretary_ingest.telegram.status import StatusMessages
+from secretary_runtime import objects
+from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.publishing import EventPublisher
+
+CHUNK = 1024 * 1024
+
+
+@dataclass
+class FakeTelegram:
+    """Stands in for pyrogram.Client: records what the bot sends, streams what users send."""
+
+    files: dict[str, bytes] = field(default_factory=dict)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    edits: list[tuple[float, int, str]] = field(default_factory=list)
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    streamed: list[str] = field(default_factory=list)
+    flood_waits: int = 0
+    _next_id: int = 1000
+
+    def _message(self, chat_id: int) -> types.Message:
+        self._next_id += 1
+        return types.Message(
+            client=None,
+            id=self._next_id,
+            chat=types.Chat(client=None, id=chat_id, type=enums.ChatType.PRIVATE),
+        )
+
+    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> types.Message:
+        reply = self._message(chat_id)
+        self.sent.append({"chat_id": chat_id, "text": text, "id": reply.id, **kwargs})
+        return reply
+
+    async def edit_message_text(self, chat_id: int, message_id: int, text: str) -> None:
+        if self.flood_waits:
+            self.flood_waits -= 1
+            raise FloodWait(value=1)
+        self.edits.append((time.monotonic(), message_id, text))
+
+    async def send_document(self, chat_id: int, document: Any, **kwargs: Any) -> types.Message:
+        self.documents.append(
+            {"chat_id": chat_id, "name": document.name, "body": document.getvalue(), **kwargs}
+        )
+        return self._message(chat_id)
+
+    async def stream_media(self, message: types.Message) -> AsyncIterator[bytes]:
+        media = message.document or message.audio or message.voice or message.video
+        assert media is not None
+        self.streamed.append(media.file_unique_id)
+        data = self.files[media.file_unique_id]
+        for start in range(0, len(data), CHUNK):
+            await asyncio.sleep(0)
+            yield data[start : start + CHUNK]
+
+
+def user_message(
+    message_id: int,
+    user_id: int = 42,
+    text: str | None = None,
+    document: tuple[str, str, int] | None = None,
+    voice: tuple[str, int] | None = None,
+    reply_to: int | None = None,
+    language: str = "en",
+) -> types.Message:
+    extra: dict[str, Any] = {}
+    if document is not None:
+        unique_id, mime, size = document
+        extra["document"] = types.Document(
+            client=None,
+            file_id=f"file-{unique_id}",
+            file_unique_id=unique_id,
+            file_name=f"{unique_id}.mp4",
+            mime_type=mime,
+            file_size=size,
+        )
+    if voice is not None:
+        unique_id, size = voice
+        extra["voice"] = types.Voice(
+            client=None,
+            file_id=f"file-{unique_id}",
+            file_unique_id=unique_id,
+            duration=3,
+            mime_type="audio/ogg",
+            file_size=size,
+        )
+    return types.Message(
+        client=None,
+        id=message_id,
+        from_user=types.User(client=None, id=user_id, language_code=language),
+        chat=types.Chat(client=None, id=user_id, type=enums.ChatType.PRIVATE),
+        text=text,  # type: ignore[arg-type]
+        reply_to_message_id=reply_to,
+        **extra,
+    )
+
+
+@dataclass
+class Harness:
+    bot: TelegramBot
+    telegram: FakeTelegram
+    nats: Client
+
+
+@pytest.fixture(scope="module")
+async def harness(nats_server: NatsServer) -> AsyncIterator[Harness]:
+    import nats
+
+    settings = IngestSettings(
+        nats_url=nats_server.url, telegram_allowed_users=[42, 43], telegram_status_interval_s=0.3
+    )
+    broker = NatsBroker(nats_server.url)
+    telegram = FakeTelegram()
+    bot = TelegramBot(settings, broker, telegram, StatusMessages(telegram, 0.3))
+    TelegramNotifier(broker, bot).register()
+    await broker.connect()
+    await declare_infrastructure(broker.connection.jetstream())
+    await broker.start()
+    client = await nats.connect(nats_server.url)
+    yield Harness(bot, telegram, client)
+    await client.close()
+    await broker.stop()
+
+
+async def _events(client: Client, subject: str, model: Any, recording_id: str) -> list[Any]:
+    subscription = await client.jetstream().subscribe(subject, ordered_consumer=True)
+    found: list[Any] = []
+    try:
+        while True:
+            try:
+                msg = await subscription.next_msg(timeout=0.5)
+            except TimeoutError:
+                return found
+            event = model.model_validate_json(msg.data)
+            if event.recording_id == recording_id:
+                found.append(event)
+    finally:
+        await subscription.unsubscribe()
+
+
+async def _send_recording(h: Harness, unique_id: str, size: int, message_id: int) -> str:
+    h.telegram.files[unique_id] = os.urandom(size)
+    await h.bot.handle(None, user_message(message_id, document=(unique_id, "video/mp4", size)))
+    user = await h.bot.state.user(42)
+    return user.recordings[0]
+
+
+async def _until(predicate: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def test_someone_not_on_the_allow_list_is_refused_and_nothing_is_downloaded(
+    harness: Harness,
+) -> None:
+    harness.telegram.files["stranger"] = b"x" * 100
+    message = user_message(1, user_id=7, document=("stranger", "audio/mpeg", 100), language="ru")
+    await harness.bot.handle(None, message)
+    assert "stranger" not in harness.telegram.streamed
+    assert "закрытый бот" in harness.telegram.sent[-1]["text"]
+    assert "7" in harness.telegram.sent[-1]["text"]
+
+
+async def test_what_is_not_audio_or_video_gets_an_explanation(harness: Harness) -> None:
+    await harness.bot.handle(None, user_message(2, document=("pdf", "application/pdf", 10)))
+    assert "only transcribe audio and video" in harness.telegram.sent[-1]["text"]
+    await harness.bot.handle(None, user_message(3, document=("huge", "video/mp4", 3 * 1024**3)))
+    assert "limit is 2.0 GB" in harness.telegram.sent[-1]["text"]
+
+
+async def test_a_file_streams_into_the_object_store_and_enters_the_pipeline(
+    harness: Harness,
+) -> None:
+    size = 5 * CHUNK + 123
+    recording_id = await _send_recording(harness, "meeting-1", size, 10)
+    js = harness.nats.jetstream()
+    info = await (await js.object_store(BUCKETS.media)).get_info(recording_id)
+    assert info.size == size
+    published = await _events(harness.nats, MEDIA_RECEIVED.subject, MediaReceived, recording_id)
+    assert len(published) == 1
+    event = published[0]
+    assert event.owner == "telegram:42" and event.source == "telegram"
+    assert event.media.sha256 == hashlib.sha256(harness.telegram.files["meeting-1"]).hexdigest()
+    status = next(s for s in harness.telegram.sent if s.get("reply_to_message_id") == 10)
+    assert status["text"].startswith("⬇️ Downloading")
+
+
+async def test_a_file_sent_again_does_not_run_again(harness: Harness) -> None:
+    recording_id = await _send_recording(harness, "meeting-2", 1000, 20)
+    await harness.bot.handle(None, user_message(21, document=("meeting-2", "video/mp4", 1000)))
+    assert harness.telegram.streamed.count("meeting-2") == 1
+    assert f"already have this recording ({recording_id})" in harness.telegram.sent[-1]["text"]
+    published = await _events(harness.nats, MEDIA_RECEIVED.subject, MediaReceived, recording_id)
+    assert len(published) == 1
+
+
+async def test_status_edits_are_rate_limited_and_flood_wait_is_honoured() -> None:
+    telegram = FakeTelegram()
+    status = StatusMessages(telegram, interval_s=0.5)
+    started = time.monotonic()
+    for step in range(30):
+        await status.update("r1", 1, 99, "en", stage="asr", fraction=step / 30)
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.7)
+    assert 1 <= len(telegram.edits) <= 3
+    gaps = [b[0] - a[0] for a, b in zip(telegram.edits, telegram.edits[1:], strict=False)]
+    assert all(gap >= 0.45 for gap in gaps)
+    assert "Transcribing 96%" in telegram.edits[-1][2]
+
+    telegram.flood_waits = 1
+    before = time.monotonic()
+    await status.update("r1", 1, 99, "en", status="done", final=True)
+    assert time.monotonic() - before >= 1.0
+    assert telegram.edits[-1][2] == "✅ Done"
+    assert time.monotonic() - started < 5
+
+
+async def test_a_failed_recording_is_reported_in_one_sentence(harness: Harness) -> None:
+    recording_id = await _send_recording(harness, "meeting-3", 2000, 30)
+    await EventPublisher(harness.bot.broker).failed(
+        recording_id, Stage.PREPARE, ErrorCode.NOT_MEDIA, "The file is not a recording."
+    )
+    await _until(lambda: any("code: not_media" in s["text"] for s in harness.telegram.sent))
+    report = next(s for s in harness.telegram.sent if "code: not_media" in s["text"])
+    assert report["reply_to_message_id"] == 30
+    stored = await harness.bot.state.recording(recording_id)
+    assert stored is not None and stored.status == "failed"
+
+
+async def test_a_ready_transcript_arrives_as_txt_and_srt_with_names(harness: Harness) -> None:
+    recording_id = await _send_recording(harness, "meeting-4", 2000, 40)
+    await harness.bot.handle(
+        None, user_message(41, text=f"/speakers {recording_id} speaker_00 Maria")
+    )
+    transcript = Transcript(
+        language="en",
+        duration_s=65.0,
+        speakers=[Speaker(id="SPEAKER_00"), Speaker(id="SPEAKER_01")],
+        segments=[
+            TranscriptSegment(
+                start=1.0,
+                end=2.0,
+                speaker="SPEAKER_00",
+                text="Hello.",
+                words=[TranscriptWord(start=1.0, end=2.0, word="Hello.", speaker="SPEAKER_00")],
+            ),
+            TranscriptSegment(start=62.0, end=64.0, speaker="SPEAKER_01", text="Bye.", words=[]),
+        ],
+    )
+    js = harness.nats.jetstream()
+    ref = await objects.put_model(
+        js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), transcript
+    )
+    await EventPublisher(harness.bot.broker).publish(
+        TRANSCRIPT_READY,
+        TranscriptReady(
+            recording_id=recording_id,
+            transcript=ref,
+            language="en",
+            duration_s=65.0,
+            speaker_count=2,
+            segment_count=2,
+        ),
+    )
+    await _until(
+        lambda: (
+            len([d for d in harness.telegram.documents if d["name"].startswith("meeting-4")]) == 2
+        )
+    )
+    txt, srt = [d for d in harness.telegram.documents if d["name"].startswith("meeting-4")]
+    assert txt["name"] == "meeting-4.txt" and srt["name"] == "meeting-4.srt"
+    assert txt["body"].decode().splitlines() == [
+        "[00:00:01] Maria: Hello.",
+        "[00:01:02] SPEAKER_01: Bye.",
+    ]
+    assert "2 speaker(s) · language: en · 0:01:05" in txt["caption"]
+    assert srt["body"].decode().startswith("1\n00:00:01,000 --> 00:00:02,000\nMaria: Hello.")
+
+
+async def test_questions_go_to_the_replied_or_the_latest_recording(harness: Harness) -> None:
+    first = await _send_recording(harness, "meeting-5", 1000, 50)
+    latest = await _send_recording(harness, "meeting-6", 1000, 60)
+    await harness.bot.handle(None, user_message(51, text="What about the budget?", reply_to=50))
+    await harness.bot.handle(None, user_message(61, text="Who wrote the summary?"))
+    asked_first = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, first)
+    asked_latest = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, latest)
+    assert [q.question for q in asked_first] == ["What about the budget?"]
+    assert [q.question for q in asked_latest] == ["Who wrote the summary?"]
+    assert "question about" in harness.telegram.sent[-1]["text"]
+
+
+async def test_list_lang_and_delete(harness: Harness) -> None:
+    recording_id = await _send_recording(harness, "meeting-7", 3000, 70)
+    await harness.bot.handle(None, user_message(71, text="/list"))
+    assert harness.telegram.sent[-1]["text"].splitlines()[0].startswith(recording_id)
+
+    await harness.bot.handle(None, user_message(72, text="/lang de"))
+    assert (await harness.bot.state.user(42)).next_language == "de"
+
+    other_user = user_message(73, user_id=43, text=f"/delete {recording_id}")
+    await harness.bot.handle(None, other_user)
+    assert "no recording" in harness.telegram.sent[-1]["text"]
+
+    await harness.bot.handle(None, user_message(74, text=f"/delete {recording_id}"))
+    assert f"Deleted {recording_id}" in harness.telegram.sent[-1]["text"]
+    store = await harness.nats.jetstream().object_store(BUCKETS.media)
+    with pytest.raises(ObjectNotFoundError):
+        await store.get_info(recording_id)
+    assert await harness.bot.state.recording(recording_id) is None
+    assert await harness.bot.state.recording_of_file("meeting-7") is None
+    assert recording_id not in (await harness.bot.state.user(42)).recordings
+    deleted = await _events(harness.nats, RECORDING_DELETED.subject, RecordingDeleted, recording_id)
+    assert len(deleted) == 1
+
+
+async def test_a_voice_note_is_accepted_and_the_next_language_is_applied(harness: Harness) -> None:
+    await harness.bot.handle(None, user_message(80, text="/lang ru"))
+    harness.telegram.files["voice-1"] = os.urandom(4000)
+    await harness.bot.handle(None, user_message(81, voice=("voice-1", 4000)))
+    recording_id = (await harness.bot.state.user(42)).recordings[0]
+    (event,) = await _events(harness.nats, MEDIA_RECEIVED.subject, MediaReceived, recording_id)
+    assert event.options.language == "ru"
+    assert (await harness.bot.state.user(42)).next_language is None
+
+
+def test_half_configured_telegram_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(ValidationError, match="SECRETARY_TELEGRAM_API_HASH"):
+        IngestSettings(telegram_api_id=123)
+    with pytest.raises(ValidationError, match="not both"):
+        IngestSettings(
+            telegram_api_id=1,
+            telegram_api_hash="h",
+            telegram_bot_token="t",
+            telegram_session_string="s",
+        )
+    assert not IngestSettings().telegram_enabled
+
+
+def test_allowed_users_come_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SECRETARY_TELEGRAM_ALLOWED_USERS", "42, 43,44")
+    assert IngestSettings().telegram_allowed_users == [42, 43, 44]
