@@ -240,6 +240,36 @@ async def test_a_file_sent_again_does_not_run_again(harness: Harness) -> None:
     assert len(published) == 1
 
 
+async def test_the_same_content_under_another_file_id_does_not_run_again(
+    harness: Harness,
+) -> None:
+    recording_id = await _send_recording(harness, "meeting-8", 1500, 90)
+    harness.telegram.files["meeting-8-forwarded"] = harness.telegram.files["meeting-8"]
+    await harness.bot.handle(
+        None, user_message(91, document=("meeting-8-forwarded", "video/mp4", 1500))
+    )
+    assert f"already have this recording ({recording_id})" in harness.telegram.sent[-1]["text"]
+    assert (await harness.bot.state.user(42)).recordings[0] == recording_id
+    published = await _events(harness.nats, MEDIA_RECEIVED.subject, MediaReceived, recording_id)
+    assert len(published) == 1
+
+
+async def test_credentials_telegram_refuses_end_the_service_with_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from pyrogram.errors import AccessTokenInvalid
+    from secretary_ingest.telegram.client import start_or_exit
+
+    class RefusingClient:
+        async def start(self) -> None:
+            raise AccessTokenInvalid()
+
+    with pytest.raises(SystemExit) as exited:
+        await start_or_exit(RefusingClient())  # type: ignore[arg-type]
+    assert exited.value.code == 2
+    assert "ingest: Telegram refused the credentials" in capsys.readouterr().err
+
+
 async def test_status_edits_are_rate_limited_and_flood_wait_is_honoured() -> None:
     telegram = FakeTelegram()
     status = StatusMessages(telegram, interval_s=0.5)

@@ -161,7 +161,36 @@ class TelegramBot:
                 )
                 await self._reply(message, say(language, "download_failed"))
                 return
+            same_content = await self.state.recording_of_content(user_id, ref.sha256 or "")
+            if same_content is not None and same_content != recording_id:
+                # the same bytes under another Telegram file id: keep the first recording
+                await objects.delete_object(js, BUCKETS.media, recording_id)
+                await self.state.forget(recording)
+                await self.status.update(
+                    recording_id,
+                    recording.chat_id,
+                    recording.status_message_id,
+                    language,
+                    status="done",
+                    final=True,
+                )
+                known = await self.state.recording(same_content)
+                await self._reply(
+                    message,
+                    say(
+                        language,
+                        "duplicate",
+                        recording_id=same_content,
+                        status=known.status if known else "?",
+                    ),
+                )
+                if known is not None and known.status == "done":
+                    await self.send_transcript(known)
+                return
+            recording.sha256 = ref.sha256
+            await self.state.save_recording(recording)
             await self.state.remember_file(media.file_unique_id, recording_id)
+            await self.state.remember_content(user_id, ref.sha256 or "", recording_id)
             user.recordings = [recording_id, *user.recordings]
             options = RecordingOptions(language=user.next_language)
             user.next_language = None

@@ -1,7 +1,8 @@
 """What the Telegram side remembers, in a JetStream KV bucket (the service stays stateless).
 
 Keys: `rec.<recording id>` a recording sent from a chat; `user.<user id>` a user's
-preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became.
+preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became;
+`sha.<user id>.<sha256>` the same for its content (a file forwarded or re-uploaded).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class ChatRecording(BaseModel):
     source_message_id: int
     file_unique_id: str
     file_name: str
+    sha256: str | None = None
     language: str = "en"
     status: str = "queued"
     speaker_names: dict[str, str] = Field(default_factory=dict)
@@ -76,9 +78,19 @@ class TelegramState:
     async def remember_file(self, file_unique_id: str, recording_id: str) -> None:
         await (await self.kv()).put(f"file.{file_unique_id}", recording_id.encode())
 
+    async def recording_of_content(self, user_id: int, sha256: str) -> str | None:
+        raw = await self._get(f"sha.{user_id}.{sha256}")
+        return raw.decode() if raw else None
+
+    async def remember_content(self, user_id: int, sha256: str, recording_id: str) -> None:
+        await (await self.kv()).put(f"sha.{user_id}.{sha256}", recording_id.encode())
+
     async def forget(self, recording: ChatRecording) -> None:
         kv = await self.kv()
-        for key in (f"rec.{recording.recording_id}", f"file.{recording.file_unique_id}"):
+        keys = [f"rec.{recording.recording_id}", f"file.{recording.file_unique_id}"]
+        if recording.sha256:
+            keys.append(f"sha.{recording.user_id}.{recording.sha256}")
+        for key in keys:
             with contextlib.suppress(KeyNotFoundError):
                 await kv.delete(key)
         user = await self.user(recording.user_id)
