@@ -220,3 +220,15 @@ def test_model_init_steps_run_modules_that_exist(objects: list[dict[str, Any]]) 
             command = container["command"]
             assert command[:2] == ["python", "-m"], name
             assert importlib.util.find_spec(command[2]) is not None, command
+
+
+def test_llm_egress_goes_only_to_the_proxy_nats_and_dns(objects: list[dict[str, Any]]) -> None:
+    policy = _of_kind(objects, "NetworkPolicy")["llm-egress"]
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    destinations = set()
+    for rule in policy["spec"]["egress"]:
+        for peer in rule["to"]:
+            assert "ipBlock" not in peer, "no direct route to addresses outside the cluster"
+            labels = peer.get("podSelector", {}).get("matchLabels", {})
+            destinations.add(labels.get("app.kubernetes.io/name") or labels.get("k8s-app"))
+    assert destinations == {"nats", "egress-proxy", "kube-dns"}
