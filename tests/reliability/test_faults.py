@@ -6,7 +6,6 @@ Figures (recovery times, throughput) are printed; docs/reliability.md records a 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import signal
@@ -31,6 +30,7 @@ from secretary_contracts.messaging import (
     RECORDINGS_STREAM,
     TRANSCRIPT_READY,
 )
+from secretary_testing.events import published
 from secretary_testing.fixtures import running_stack
 from secretary_testing.media import tone
 
@@ -68,15 +68,9 @@ def _transcript_events(stack: Stack) -> list[str]:
         assert stack.nats is not None
         connection = await nats.connect(stack.nats.url)
         try:
-            js = connection.jetstream()
-            subscription = await js.subscribe(TRANSCRIPT_READY.subject, ordered_consumer=True)
-            found: list[str] = []
-            while True:
-                try:
-                    msg = await subscription.next_msg(timeout=1.0)
-                except TimeoutError:
-                    return found
-                found.append(json.loads(msg.data)["recording_id"])
+            return [
+                b["recording_id"] for b in await published(connection, TRANSCRIPT_READY.subject)
+            ]
         finally:
             await connection.close()
 

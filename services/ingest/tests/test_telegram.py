@@ -47,6 +47,7 @@ from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime import objects
 from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.publishing import EventPublisher
+from secretary_testing.events import published
 
 CHUNK = 1024 * 1024
 
@@ -167,19 +168,7 @@ async def harness(nats_server: NatsServer) -> AsyncIterator[Harness]:
 
 
 async def _events(client: Client, subject: str, model: Any, recording_id: str) -> list[Any]:
-    subscription = await client.jetstream().subscribe(subject, ordered_consumer=True)
-    found: list[Any] = []
-    try:
-        while True:
-            try:
-                msg = await subscription.next_msg(timeout=0.5)
-            except TimeoutError:
-                return found
-            event = model.model_validate_json(msg.data)
-            if event.recording_id == recording_id:
-                found.append(event)
-    finally:
-        await subscription.unsubscribe()
+    return [model.model_validate(body) for body in await published(client, subject, recording_id)]
 
 
 async def _send_recording(h: Harness, unique_id: str, size: int, message_id: int) -> str:

@@ -33,6 +33,7 @@ from secretary_runtime import objects
 from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.jobs import JobRunner
 from secretary_runtime.publishing import EventPublisher
+from secretary_testing.events import published
 
 
 @pytest.fixture
@@ -78,20 +79,8 @@ async def _halves(broker: NatsBroker, recording_id: str) -> tuple[AsrDone, Diari
 
 
 async def _transcript_events(nats_client: Client, recording_id: str) -> list[TranscriptReady]:
-    js = nats_client.jetstream()
-    subscription = await js.subscribe(TRANSCRIPT_READY.subject, ordered_consumer=True)
-    found: list[TranscriptReady] = []
-    try:
-        while True:
-            try:
-                msg = await subscription.next_msg(timeout=1.0)
-            except TimeoutError:
-                return found
-            event = TranscriptReady.model_validate_json(msg.data)
-            if event.recording_id == recording_id:
-                found.append(event)
-    finally:
-        await subscription.unsubscribe()
+    bodies = await published(nats_client, TRANSCRIPT_READY.subject, recording_id)
+    return [TranscriptReady.model_validate(body) for body in bodies]
 
 
 @pytest.mark.parametrize("order", ["asr-first", "diarization-first", "duplicates"])

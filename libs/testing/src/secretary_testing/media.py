@@ -104,92 +104,37 @@ def make_dialogue(
     return truth
 
 
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True, capture_output=True
+    )
+
+
 def to_video(source_wav: Path, target: Path) -> Path:
     """An mp4 with H.264 video and AAC audio, as a video call recorder writes it."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=navy:s=160x120:r=5",
-            "-i",
-            str(source_wav),
-            "-shortest",
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-pix_fmt",
-            "yuv420p",
-            "-c:a",
-            "aac",
-            "-b:a",
-            "64k",
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    _ffmpeg(
+        "-f", "lavfi", "-i", "color=c=navy:s=160x120:r=5", "-i", str(source_wav),
+        "-shortest", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+        "-c:a", "aac", "-b:a", "64k", str(target),
+    )  # fmt: skip
     return target
 
 
 def silent_video(target: Path, seconds: float = 1.0) -> Path:
     """An mp4 with a video track and no audio track at all (a screen recording)."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            "color=c=red:s=64x64:r=5",
-            "-t",
-            str(seconds),
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    _ffmpeg(
+        "-f", "lavfi", "-i", "color=c=red:s=64x64:r=5", "-t", str(seconds),
+        "-c:v", "libx264", "-preset", "ultrafast", str(target),
+    )  # fmt: skip
     return target
 
 
 def tone(target: Path, seconds: float = 1.0) -> Path:
     """A sine tone: decodable audio with no speech in it."""
-    subprocess.run(
-        [
-            "ffmpeg",
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            f"sine=frequency=440:duration={seconds}",
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-    )
+    _ffmpeg("-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", str(target))
     return target
 
 
 def convert(source: Path, target: Path, *codec_args: str) -> Path:
-    subprocess.run(
-        ["ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(source), *codec_args, str(target)],
-        check=True,
-        capture_output=True,
-    )
+    _ffmpeg("-i", str(source), *codec_args, str(target))
     return target

@@ -18,6 +18,7 @@ from secretary_runtime.jobs import subscriber_options
 from secretary_runtime.logs import bound_recording
 
 from secretary_ingest.telegram.bot import TelegramBot
+from secretary_ingest.telegram.state import ChatRecording
 from secretary_ingest.telegram.texts import say
 
 logger = logging.getLogger(__name__)
@@ -50,13 +51,15 @@ class TelegramNotifier:
         recording = await self.bot.state.recording(event.recording_id)
         if recording is None or recording.status in ("done", "failed"):
             return
+        await self._status(recording, stage=str(event.stage), fraction=event.fraction)
+
+    async def _status(self, recording: ChatRecording, **update: Any) -> None:
         await self.bot.status.update(
             recording.recording_id,
             recording.chat_id,
             recording.status_message_id,
             recording.language,
-            stage=str(event.stage),
-            fraction=event.fraction,
+            **update,
         )
 
     async def on_event(self, subject: str, body: dict[str, Any]) -> None:
@@ -67,38 +70,17 @@ class TelegramNotifier:
             return  # not a Telegram recording, or deleted
         with bound_recording(recording.recording_id):
             if subject == RECORDING_READY.subject:
-                await self.bot.status.update(
-                    recording.recording_id,
-                    recording.chat_id,
-                    recording.status_message_id,
-                    recording.language,
-                    stage="prepare",
-                    fraction=1.0,
-                )
+                await self._status(recording, stage="prepare", fraction=1.0)
             elif subject == TRANSCRIPT_READY.subject and recording.status != "done":
                 await self.bot.send_transcript(recording)
                 recording.status = "done"
                 await self.bot.state.save_recording(recording)
-                await self.bot.status.update(
-                    recording.recording_id,
-                    recording.chat_id,
-                    recording.status_message_id,
-                    recording.language,
-                    status="done",
-                    final=True,
-                )
+                await self._status(recording, status="done", final=True)
             elif subject == STAGE_FAILED.subject and recording.status not in ("done", "failed"):
                 failure = StageFailed.model_validate(body)
                 recording.status = "failed"
                 await self.bot.state.save_recording(recording)
-                await self.bot.status.update(
-                    recording.recording_id,
-                    recording.chat_id,
-                    recording.status_message_id,
-                    recording.language,
-                    status="failed",
-                    final=True,
-                )
+                await self._status(recording, status="failed", final=True)
                 await self.bot.client.send_message(
                     recording.chat_id,
                     say(recording.language, "failed", message=failure.message, code=failure.code),
