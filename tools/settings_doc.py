@@ -10,6 +10,7 @@ from secretary_asr.settings import AsrSettings
 from secretary_diarize.settings import DiarizeSettings
 from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
+from secretary_llm.settings import LlmSettings
 from secretary_merge.settings import MergeSettings
 from secretary_runtime.settings import ServiceSettings
 
@@ -20,6 +21,7 @@ SERVICES: dict[str, type[BaseSettings]] = {
     "asr": AsrSettings,
     "diarize": DiarizeSettings,
     "merge": MergeSettings,
+    "llm": LlmSettings,
 }
 
 HEADER = """# Configuration

@@ -1,0 +1,1 @@
+"""Questions and summaries over transcripts: retrieval, prompts, citation checks."""

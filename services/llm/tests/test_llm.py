@@ -1,0 +1,127 @@
+"""Passages, token budget, retrieval with the real MiniLM model, citation checks, prompts."""
+
+from __future__ import annotations
+
+import pytest
+from secretary_contracts import Speaker, Transcript, TranscriptSegment
+from secretary_llm.citations import check_citations
+from secretary_llm.passages import clock, passages, render_transcript
+from secretary_llm.prompting import NOT_FOUND, Exchange, build_prompt
+from secretary_llm.retrieval import MiniLmEmbedder, PassageIndex, terms
+from secretary_llm.tokens import estimate_tokens, fits
+from secretary_testing.transcripts import planted_meeting
+
+
+def segment(start: float, end: float, speaker: str, text: str) -> TranscriptSegment:
+    return TranscriptSegment(start=start, end=end, speaker=speaker, text=text, words=[])
+
+
+SHORT = Transcript(
+    language="en",
+    duration_s=3700,
+    speakers=[Speaker(id="SPEAKER_00", name="Maria"), Speaker(id="SPEAKER_01")],
+    segments=[
+        segment(2, 9, "SPEAKER_00", "We agreed to spend forty thousand on the website."),
+        segment(10, 15, "SPEAKER_01", "Then the launch moves to March."),
+        segment(70, 80, "SPEAKER_01", "I will send the plan on Friday."),
+        segment(3661, 3670, "SPEAKER_00", "Last point: the offsite is in Lisbon."),
+    ],
+)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> MiniLmEmbedder:
+    return MiniLmEmbedder()
+
+
+def test_clock_reads_like_the_citations() -> None:
+    assert clock(65.9) == "01:05"
+    assert clock(3661) == "1:01:01"
+
+
+def test_passages_are_about_a_minute_and_never_cut_a_segment() -> None:
+    cut = passages(SHORT, window_s=60)
+    assert [len(p.segments) for p in cut] == [2, 1, 1]
+    assert (
+        cut[0].text.splitlines()[0]
+        == "[00:02] Maria: We agreed to spend forty thousand on the website."
+    )
+    assert cut[2].text.startswith("[1:01:01] Maria:")
+    transcript, _ = planted_meeting(hours=0.5)
+    long_cut = passages(transcript, window_s=60)
+    assert sum(len(p.segments) for p in long_cut) == len(transcript.segments)
+    assert all(p.end - p.start <= 60 + 30 for p in long_cut)
+
+
+def test_token_estimate_errs_high_and_budgets_decide() -> None:
+    sentence = "We agreed to spend forty thousand euros on the website rebuild."
+    assert 13 <= estimate_tokens(sentence) <= 22
+    assert fits(render_transcript(SHORT), 200)
+    assert not fits(render_transcript(planted_meeting(hours=2)[0]), 6000)
+
+
+def test_stopwords_do_not_count_as_evidence() -> None:
+    assert terms("What did we decide about the Budget?") == ["decide", "budget"]
+
+
+def test_planted_facts_are_retrieved_from_a_two_hour_meeting(embedder: MiniLmEmbedder) -> None:
+    transcript, facts = planted_meeting(hours=2)
+    cut = passages(transcript)
+    index = PassageIndex(cut, embedder)
+    missed = []
+    for fact in facts:
+        holding = next(p.index for p in cut if any(s.text == fact.statement for s in p.segments))
+        if holding not in index.rank(fact.question)[:4]:
+            missed.append(fact.question)
+    # Known miss (docs/benchmarks.md): "Which database are we migrating to?" against
+    # "we migrate from MySQL to PostgreSQL", amid dozens of lines about "the data migration".
+    assert missed in ([], ["Which database are we migrating to?"]), missed
+
+
+def test_long_transcripts_send_retrieved_passages_short_ones_whole(
+    embedder: MiniLmEmbedder,
+) -> None:
+    transcript, facts = planted_meeting(hours=2)
+    index = PassageIndex(passages(transcript), embedder)
+    prompt = build_prompt(transcript, facts[0].question, index, token_budget=6000, top_k=4)
+    assert not prompt.whole_transcript
+    assert prompt.context_tokens <= 6000
+    assert facts[0].statement in prompt.messages[1]["content"]
+    short = build_prompt(
+        SHORT,
+        "Where is the offsite?",
+        PassageIndex(passages(SHORT), embedder),
+        token_budget=6000,
+        top_k=4,
+    )
+    assert short.whole_transcript
+    assert "[1:01:01] Maria: Last point" in short.messages[1]["content"]
+    assert NOT_FOUND in short.messages[0]["content"]
+
+
+def test_history_is_kept_and_helps_a_vague_follow_up(embedder: MiniLmEmbedder) -> None:
+    transcript, facts = planted_meeting(hours=2)
+    index = PassageIndex(passages(transcript), embedder)
+    history = [Exchange(question=facts[2].question, answer="Priya Raman [10:00] SPEAKER_01")]
+    prompt = build_prompt(transcript, "And from when?", index, 6000, 4, history)
+    roles = [m["role"] for m in prompt.messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert prompt.messages[3]["content"] == facts[2].question
+    assert facts[2].statement in prompt.messages[1]["content"]
+
+
+def test_citations_are_checked_against_the_transcript() -> None:
+    answer = (
+        "They agreed on forty thousand [00:04] Maria, and the launch moved [00:12] SPEAKER_01. "
+        "Bob approved it [00:30] Bob. The offsite is in Lisbon [1:01:02] maria. "
+        "Someone said it [05:00] SPEAKER_01."
+    )
+    checked = check_citations(answer, SHORT, tolerance_s=5)
+    assert [(c.start, c.speaker) for c in checked.valid] == [
+        (2, "Maria"),
+        (10, "SPEAKER_01"),
+        (3661, "Maria"),
+    ]
+    assert checked.valid[0].text.startswith("We agreed")
+    assert len(checked.rejected) == 2
+    assert check_citations(NOT_FOUND, SHORT).valid == []
