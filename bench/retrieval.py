@@ -33,7 +33,7 @@ def main() -> None:
         transcript, facts = planted_meeting(hours=hours)
         cut = passages(transcript)
         for label, weight in (
-            ("hybrid (default)", 0.6),
+            ("hybrid (default)", 0.8),
             ("embeddings only", 1.0),
             ("BM25 only", 0.0),
         ):

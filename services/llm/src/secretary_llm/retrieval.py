@@ -150,7 +150,7 @@ class PassageIndex:
     """Built once per transcript; answers many questions."""
 
     def __init__(
-        self, passages: Sequence[Passage], embedder: Embedder, semantic_weight: float = 0.6
+        self, passages: Sequence[Passage], embedder: Embedder, semantic_weight: float = 0.8
     ) -> None:
         self.passages = list(passages)
         self.embedder = embedder

@@ -16,7 +16,7 @@ class LlmSettings(ServiceSettings):
         default=4, ge=2, description="Passages retrieved per question (each with neighbours)."
     )
     retrieval_semantic_weight: float = Field(
-        default=0.6, ge=0, le=1, description="Share of the embedding score in the ranking."
+        default=0.8, ge=0, le=1, description="Share of the embedding score in the ranking."
     )
     citation_tolerance_s: float = Field(
         default=5.0, ge=0, description="How far a cited time may be from the cited speech."
