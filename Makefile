@@ -18,7 +18,7 @@ system-deps: ## Install ffmpeg (and espeak-ng, sox for tests) when missing
 
 sync: ## Install the Python workspace from the lockfile
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
-	@$(UV) sync --all-packages --frozen --quiet
+	@CMAKE_ARGS="-DGGML_NATIVE=OFF" $(UV) sync --all-packages --frozen --quiet
 
 run: system-deps sync ## Transcribe a recording: make run FILE=meeting.mp4
 	@test -n "$(FILE)" || { echo "usage: make run FILE=path/to/recording"; exit 2; }

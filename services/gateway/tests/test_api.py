@@ -10,6 +10,7 @@ from pathlib import Path
 
 import nats
 import pytest
+from faststream.nats import NatsBroker
 from litestar.testing import AsyncTestClient
 from nats.aio.client import Client
 from secretary_cli.nats_server import NatsServer
@@ -243,3 +244,88 @@ async def test_a_recording_that_stops_moving_is_reported(
         # waiting in a queue is not being stuck
         queued = (await api.get(f"/v1/recordings/{waiting.json()['id']}")).json()
         assert queued["status"] == "queued"
+
+
+async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
+    nats_server: NatsServer, tmp_path: Path, nats_client: Client
+) -> None:
+    from secretary_contracts import AnswerReady, Citation, Transcript, TranscriptReady
+    from secretary_contracts.messaging import ANSWER_READY, TRANSCRIPT_READY, artifact_object_name
+    from secretary_runtime import objects
+    from secretary_runtime.publishing import EventPublisher
+
+    settings = GatewaySettings(
+        nats_url=nats_server.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/questions.db",
+        answer_wait_s=0.5,
+    )
+    async with AsyncTestClient(create_app(settings)) as api:
+        response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+        recording_id = response.json()["id"]
+        early = await api.post(f"/v1/recordings/{recording_id}/questions", json={"question": "?"})
+        assert early.status_code == 409
+        assert early.json()["error"]["code"] == "transcript_not_ready"
+
+        js = nats_client.jetstream()
+        ref = await objects.put_model(
+            js,
+            BUCKETS.artifacts,
+            artifact_object_name(recording_id, "transcript"),
+            Transcript(language="en", duration_s=1.0),
+        )
+        broker = NatsBroker(nats_server.url)
+        await broker.connect()
+        publisher = EventPublisher(broker)
+        await publisher.publish(
+            TRANSCRIPT_READY,
+            TranscriptReady(
+                recording_id=recording_id,
+                transcript=ref,
+                language="en",
+                duration_s=1.0,
+                speaker_count=0,
+                segment_count=0,
+            ),
+        )
+        for _ in range(50):
+            if (await api.get(f"/v1/recordings/{recording_id}")).json()["status"] == "done":
+                break
+            await asyncio.sleep(0.1)
+
+        # no llm service runs here: the question is accepted and left pending
+        asked = await api.post(
+            f"/v1/recordings/{recording_id}/questions", json={"question": "What was decided?"}
+        )
+        assert asked.status_code == 202
+        question = asked.json()
+        assert question["status"] == "pending"
+        assert (
+            await api.post(f"/v1/recordings/{recording_id}/questions", json={})
+        ).status_code == 400
+
+        await publisher.publish(
+            ANSWER_READY,
+            AnswerReady(
+                recording_id=recording_id,
+                question_id=question["id"],
+                owner="local",
+                question="What was decided?",
+                answer="The website [00:01] SPEAKER_00",
+                supported=True,
+                citations=[Citation(start=1, end=2, speaker="SPEAKER_00", text="Website.")],
+            ),
+            message_id=f"{question['id']}:ready",
+        )
+        await broker.stop()
+        answered: dict = {}
+        for _ in range(50):
+            answered = (
+                await api.get(f"/v1/recordings/{recording_id}/questions/{question['id']}")
+            ).json()
+            if answered["status"] == "answered":
+                break
+            await asyncio.sleep(0.1)
+        assert answered["answer"] == "The website [00:01] SPEAKER_00"
+        assert answered["citations"][0]["speaker"] == "SPEAKER_00"
+        missing = await api.get(f"/v1/recordings/{recording_id}/questions/0000")
+        assert missing.status_code == 404

@@ -12,7 +12,11 @@ from secretary_contracts.artifacts import (
 )
 from secretary_contracts.errors import ERROR_MESSAGES, ErrorCode
 from secretary_contracts.events import (
+    AnswerDelta,
+    AnswerFailed,
+    AnswerReady,
     AsrDone,
+    Citation,
     DeadLetter,
     DiarizationDone,
     MediaReceived,
@@ -30,8 +34,12 @@ from secretary_contracts.events import (
 
 __all__ = [
     "ERROR_MESSAGES",
+    "AnswerDelta",
+    "AnswerFailed",
+    "AnswerReady",
     "AsrDone",
     "AsrResult",
+    "Citation",
     "DeadLetter",
     "DiarizationDone",
     "DiarizationResult",

@@ -32,6 +32,9 @@ def build_broker() -> NatsBroker:
         messaging.CONSUMER_GATEWAY_DEAD_LETTERS,
         messaging.CONSUMER_TELEGRAM_RECORDINGS,
         messaging.CONSUMER_TELEGRAM_PROGRESS,
+        messaging.CONSUMER_LLM_QUESTIONS,
+        messaging.CONSUMER_GATEWAY_ANSWERS,
+        messaging.CONSUMER_TELEGRAM_ANSWERS,
     )
     for spec in consumers:
         model = spec.subject.model

@@ -14,6 +14,8 @@ class ErrorCode(StrEnum):
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     STAGE_FAILED = "stage_failed"
     STAGE_TIMEOUT = "stage_timeout"
+    TRANSCRIPT_NOT_READY = "transcript_not_ready"
+    LLM_UNAVAILABLE = "llm_unavailable"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -28,5 +30,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.UNSUPPORTED_LANGUAGE: "The requested language is not supported by the speech model.",
     ErrorCode.STAGE_FAILED: "A processing stage failed repeatedly.",
     ErrorCode.STAGE_TIMEOUT: "The recording made no progress for too long.",
+    ErrorCode.TRANSCRIPT_NOT_READY: "The recording has no transcript yet.",
+    ErrorCode.LLM_UNAVAILABLE: "The language model could not be reached; try again later.",
     ErrorCode.INTERNAL_ERROR: "An internal error occurred.",
 }

@@ -23,6 +23,7 @@ class Stage(StrEnum):
     ASR = "asr"
     DIARIZE = "diarize"
     MERGE = "merge"
+    QA = "qa"
 
 
 class RecordingOptions(BaseModel):
@@ -109,6 +110,39 @@ class QuestionAsked(RecordingEvent):
     owner: str
     question: str
     language: str | None = None
+
+
+class Citation(BaseModel):
+    """Where an answer's statement was said, checked against the transcript."""
+
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+
+class AnswerDelta(RecordingEvent):
+    """A piece of an answer as the model writes it (for live display)."""
+
+    question_id: str
+    sequence: int = Field(ge=0)
+    text: str
+
+
+class AnswerReady(RecordingEvent):
+    question_id: str
+    owner: str
+    question: str
+    answer: str
+    supported: bool = Field(description="False when the transcript did not contain the answer.")
+    citations: list[Citation] = Field(default_factory=list)
+
+
+class AnswerFailed(RecordingEvent):
+    question_id: str
+    owner: str
+    code: ErrorCode
+    message: str
 
 
 class DeadLetter(BaseModel):

@@ -53,6 +53,15 @@ RECORDING_DELETED = EventSubject(
 QUESTION_ASKED = EventSubject(
     "qa.question.asked.v1", events.QuestionAsked, "A user asked about a recording."
 )
+ANSWER_DELTA = EventSubject(
+    "qa.answer.delta.v1", events.AnswerDelta, "A piece of an answer being written."
+)
+ANSWER_READY = EventSubject(
+    "qa.answer.ready.v1", events.AnswerReady, "An answer with its checked citations."
+)
+ANSWER_FAILED = EventSubject(
+    "qa.answer.failed.v1", events.AnswerFailed, "A question could not be answered."
+)
 STAGE_PROGRESS = EventSubject(
     "progress.recordings.v1", events.StageProgress, "How far a stage has got with a recording."
 )
@@ -66,6 +75,9 @@ ALL_SUBJECTS = (
     STAGE_FAILED,
     RECORDING_DELETED,
     QUESTION_ASKED,
+    ANSWER_DELTA,
+    ANSWER_READY,
+    ANSWER_FAILED,
     STAGE_PROGRESS,
 )
 
@@ -156,6 +168,16 @@ CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
     timedelta(seconds=30),
     max_deliver=20,
 )
+CONSUMER_LLM_QUESTIONS = ConsumerSpec(
+    "llm-questions", QUESTION_ASKED, QA_STREAM, timedelta(minutes=2), max_deliver=4
+)
+ANSWERS = EventSubject("qa.answer.>", events.RecordingEvent, "Answer deltas, answers, failures.")
+CONSUMER_GATEWAY_ANSWERS = ConsumerSpec(
+    "gateway-answers", ANSWERS, QA_STREAM, timedelta(seconds=30), max_deliver=20
+)
+CONSUMER_TELEGRAM_ANSWERS = ConsumerSpec(
+    "telegram-answers", ANSWERS, QA_STREAM, timedelta(seconds=30), max_deliver=20
+)
 CONSUMER_TELEGRAM_RECORDINGS = ConsumerSpec(
     "telegram-recordings",
     EventSubject("recordings.>", events.RecordingEvent, "All events."),
@@ -178,6 +200,7 @@ class Buckets:
     artifacts: str = "artifacts"
     merge_state: str = "merge-state"
     telegram: str = "telegram"
+    qa_history: str = "qa-history"
 
 
 BUCKETS = Buckets()

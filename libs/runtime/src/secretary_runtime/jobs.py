@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 1.0
 
+FailureReporter = Callable[[ErrorCode, str], Awaitable[None]]
+
 
 class JobRejected(Exception):
     """The input itself is wrong: retrying cannot help, the user must be told."""
@@ -107,7 +109,13 @@ class JobRunner:
         spec: ConsumerSpec,
         work: Callable[[Progress], Awaitable[None]],
         report_progress: bool = True,
+        on_failure: FailureReporter | None = None,
     ) -> None:
+        """`on_failure` reports a final failure instead of failing the recording's stage
+        (a question that cannot be answered does not fail its recording)."""
+        report = on_failure or (
+            lambda code, message: self.publisher.failed(event.recording_id, stage, code, message)
+        )
         with bound_recording(event.recording_id):
             delivered = _delivered(msg)
             started = time.monotonic()
@@ -128,9 +136,7 @@ class JobRunner:
                     rejected.message,
                     extra={"fields": {"code": str(rejected.code)}},
                 )
-                await self.publisher.failed(
-                    event.recording_id, stage, rejected.code, rejected.message
-                )
+                await report(rejected.code, rejected.message)
                 await msg.ack()
                 return
             except asyncio.CancelledError:
@@ -142,9 +148,7 @@ class JobRunner:
                 pacer.cancel()
                 if delivered >= spec.max_deliver:
                     logger.exception("%s failed for the last time", stage)
-                    await self.publisher.failed(
-                        event.recording_id,
-                        stage,
+                    await report(
                         ErrorCode.STAGE_FAILED,
                         f"{ERROR_MESSAGES[ErrorCode.STAGE_FAILED]} ({stage}: {error})",
                     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any
@@ -9,17 +10,29 @@ from typing import Annotated, Any
 from faststream.nats import NatsBroker
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from pydantic import ValidationError
-from secretary_contracts import MediaReceived, RecordingOptions, Transcript, exports
-from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
+from secretary_contracts import (
+    MediaReceived,
+    QuestionAsked,
+    RecordingOptions,
+    Transcript,
+    exports,
+)
+from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED, QUESTION_ASKED
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
 
-from secretary_gateway.db import Database, RecordingRow, TranscriptRow, new_recording_row
+from secretary_gateway.db import (
+    Database,
+    QuestionRow,
+    RecordingRow,
+    TranscriptRow,
+    new_recording_row,
+)
 from secretary_gateway.errors import ApiError, error_body
-from secretary_gateway.schemas import Recording, RecordingList
+from secretary_gateway.schemas import QuestionOut, QuestionRequest, Recording, RecordingList
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.uploads import receive_upload
 
@@ -177,6 +190,70 @@ class RecordingController(Controller):
             TranscriptFormat.VTT: exports.to_vtt,
         }[format]
         return Response(render(transcript), media_type=MEDIA_TYPES[format])
+
+
+class QuestionController(Controller):
+    path = "/v1/recordings/{recording_id:str}/questions"
+    tags = ("questions",)
+
+    @post(
+        "/",
+        operation_id="askQuestion",
+        summary="Ask about a recording; answers within the wait, else 202 and poll.",
+    )
+    async def ask(
+        self, recording_id: FromPath[str], data: JSONBody[QuestionRequest], state: State
+    ) -> Response[QuestionOut]:
+        database: Database = state.database
+        settings: GatewaySettings = state.settings
+        row = await _owned_recording(database, recording_id, settings.default_owner)
+        if row.status != "done":
+            raise ApiError(
+                409, "transcript_not_ready", f"The recording is {row.status}; ask once it is done."
+            )
+        question = QuestionRow(
+            id=uuid.uuid4().hex,
+            recording_id=recording_id,
+            owner=row.owner,
+            question=data.question,
+            status="pending",
+            citations=[],
+        )
+        async with database.sessions.begin() as session:
+            session.add(question)
+        await EventPublisher(state.broker).publish(
+            QUESTION_ASKED,
+            QuestionAsked(
+                recording_id=recording_id,
+                question_id=question.id,
+                owner=row.owner,
+                question=data.question,
+            ),
+            message_id=f"{question.id}:asked",
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + settings.answer_wait_s
+        while True:
+            async with database.sessions() as session:
+                current = await session.get(QuestionRow, question.id)
+            assert current is not None
+            if current.status != "pending" or loop.time() >= deadline:
+                break
+            await asyncio.sleep(0.2)
+        return Response(
+            QuestionOut.from_row(current), status_code=202 if current.status == "pending" else 200
+        )
+
+    @get("/{question_id:str}", operation_id="getQuestion", summary="A question and its answer.")
+    async def get_question(
+        self, recording_id: FromPath[str], question_id: FromPath[str], state: State
+    ) -> QuestionOut:
+        await _owned_recording(state.database, recording_id, state.settings.default_owner)
+        async with state.database.sessions() as session:
+            row = await session.get(QuestionRow, question_id)
+        if row is None or row.recording_id != recording_id:
+            raise ApiError(404, "question_not_found", f"No question with id {question_id}.")
+        return QuestionOut.from_row(row)
 
 
 @get("/healthz", operation_id="health", include_in_schema=True, summary="The process is alive.")

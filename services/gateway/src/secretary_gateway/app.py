@@ -13,7 +13,8 @@ from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker
 
-from secretary_gateway.api import RecordingController, healthz, readyz
+from secretary_gateway.answers import AnswerProjector
+from secretary_gateway.api import QuestionController, RecordingController, healthz, readyz
 from secretary_gateway.db import Database
 from secretary_gateway.dead_letters import DeadLetterWatcher
 from secretary_gateway.errors import EXCEPTION_HANDLERS
@@ -27,6 +28,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
     database = Database(settings.database_url)
     Projector(broker, database).register()
     DeadLetterWatcher(broker).register()
+    AnswerProjector(broker, database).register()
     watchdog = StuckRecordingWatchdog(
         database, EventPublisher(broker), settings.stuck_after_s, settings.stuck_check_every_s
     )
@@ -46,7 +48,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
             await database.close()
 
     return Litestar(
-        route_handlers=[RecordingController, healthz, readyz],
+        route_handlers=[RecordingController, QuestionController, healthz, readyz],
         lifespan=[lifespan],
         state=State({"settings": settings, "broker": broker, "database": database}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -60,6 +60,22 @@ def new_recording_row(event: MediaReceived) -> RecordingRow:
     )
 
 
+class QuestionRow(Base):
+    __tablename__ = "questions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    recording_id: Mapped[str] = mapped_column(String(32), index=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    supported: Mapped[bool | None] = mapped_column(nullable=True)
+    citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class TranscriptRow(Base):
     __tablename__ = "transcripts"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from secretary_gateway.db import RecordingRow
+from secretary_gateway.db import QuestionRow, RecordingRow
 
 Status = Literal["queued", "processing", "done", "failed"]
 STAGE_WEIGHTS = {"upload": 0.05, "prepare": 0.05, "asr": 0.45, "diarize": 0.4, "merge": 0.05}
@@ -55,6 +55,41 @@ class Recording(BaseModel):
             else None,
             created_at=row.created_at,
             updated_at=row.updated_at,
+        )
+
+
+class QuestionRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class CitationOut(BaseModel):
+    start: float
+    end: float
+    speaker: str
+    text: str
+
+
+class QuestionOut(BaseModel):
+    id: str
+    status: Literal["pending", "answered", "failed"]
+    question: str
+    answer: str | None
+    supported: bool | None
+    citations: list[CitationOut]
+    error: ErrorDetail | None
+
+    @classmethod
+    def from_row(cls, row: QuestionRow) -> QuestionOut:
+        return cls(
+            id=row.id,
+            status=row.status,
+            question=row.question,
+            answer=row.answer,
+            supported=row.supported,
+            citations=[CitationOut.model_validate(c) for c in row.citations or []],
+            error=ErrorDetail(code=row.error_code, message=row.error_message or "")
+            if row.error_code
+            else None,
         )
 
 

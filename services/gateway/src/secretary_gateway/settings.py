@@ -20,6 +20,11 @@ class GatewaySettings(ServiceSettings):
     stuck_check_every_s: float = Field(
         default=60.0, gt=0, description="How often recordings are checked for being stuck."
     )
+    answer_wait_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long POST .../questions waits for the answer before answering 202.",
+    )
     default_owner: str = Field(
         default="local", description="Owner of recordings uploaded without an API key."
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from secretary_contracts import Transcript
+from secretary_contracts import Citation, Transcript
 
 from secretary_llm.passages import speaker_name
 
@@ -14,14 +14,6 @@ _CITATION = re.compile(
     r"\[(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})\]?\s*(?P<who>[^\]\n:,.;()]{1,40}?)"
     r"(?=\]|[:,.;()\n]|\s{2}|$| (?:said|says|asked|mentioned|noted|stated|and|that)\b)"
 )
-
-
-@dataclass(frozen=True)
-class Citation:
-    start: float
-    end: float
-    speaker: str
-    text: str
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,29 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 from secretary_runtime.settings import ServiceSettings
 
 
 class LlmSettings(ServiceSettings):
+    llm_base_url: str = Field(
+        default="http://127.0.0.1:8080/v1",
+        description="OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp server).",
+    )
+    llm_api_key: SecretStr = Field(
+        default=SecretStr("not-needed"), description="API key of that endpoint."
+    )
+    llm_model: str = Field(default="gpt-4o-mini", description="Model name sent with each request.")
+    llm_proxy_url: str = Field(
+        default="",
+        description="HTTP proxy every LLM request goes through (e.g. http://squid:3128);"
+        " empty = direct, or the HTTP(S)_PROXY environment.",
+    )
+    llm_timeout_s: float = Field(default=120.0, gt=0, description="Timeout of one LLM request.")
+    llm_max_retries: int = Field(
+        default=3, ge=0, description="Retries of a failed LLM request (5xx, 429, network)."
+    )
+    llm_max_answer_tokens: int = Field(default=512, ge=16, description="Longest answer.")
+    history_turns: int = Field(
+        default=4, ge=0, description="Earlier questions and answers kept per recording and user."
+    )
     context_token_budget: int = Field(
         default=6000,
         ge=500,

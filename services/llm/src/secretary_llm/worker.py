@@ -1,0 +1,177 @@
+"""The llm service's consumer: a question in, answer deltas and a checked answer out."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+
+from faststream.nats import NatsBroker, NatsMessage
+from nats.js.errors import KeyNotFoundError, ObjectNotFoundError
+from pydantic import TypeAdapter
+from secretary_contracts import (
+    AnswerDelta,
+    AnswerFailed,
+    AnswerReady,
+    ErrorCode,
+    QuestionAsked,
+    Stage,
+    Transcript,
+)
+from secretary_contracts.messaging import (
+    ANSWER_DELTA,
+    ANSWER_FAILED,
+    ANSWER_READY,
+    BUCKETS,
+    CONSUMER_LLM_QUESTIONS,
+    artifact_object_name,
+)
+from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
+
+from secretary_llm.answerer import Answerer
+from secretary_llm.passages import passages
+from secretary_llm.prompting import Exchange
+from secretary_llm.retrieval import Embedder, PassageIndex
+from secretary_llm.settings import LlmSettings
+
+logger = logging.getLogger(__name__)
+
+DELTA_INTERVAL_S = 0.3
+_HISTORY = TypeAdapter(list[Exchange])
+
+
+class QuestionWorker:
+    def __init__(
+        self,
+        settings: LlmSettings,
+        broker: NatsBroker,
+        jobs: JobRunner,
+        answerer: Answerer,
+        embedder: Embedder,
+        cached_indexes: int = 8,
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.jobs = jobs
+        self.answerer = answerer
+        self.embedder = embedder
+        self._indexes: OrderedDict[str, tuple[Transcript, PassageIndex]] = OrderedDict()
+        self._cached_indexes = cached_indexes
+
+    def register(self) -> None:
+        spec = tuned(CONSUMER_LLM_QUESTIONS, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(spec))
+        async def on_question(event: QuestionAsked, msg: NatsMessage) -> None:
+            async def failed(code: ErrorCode, message: str) -> None:
+                if code == ErrorCode.STAGE_FAILED:
+                    code, message = ErrorCode.LLM_UNAVAILABLE, f"{message}"
+                await self.jobs.publisher.publish(
+                    ANSWER_FAILED,
+                    AnswerFailed(
+                        recording_id=event.recording_id,
+                        question_id=event.question_id,
+                        owner=event.owner,
+                        code=code,
+                        message=message,
+                    ),
+                    message_id=f"{event.question_id}:failed",
+                )
+
+            await self.jobs.run(
+                msg,
+                event,
+                Stage.QA,
+                spec,
+                lambda p: self.answer(event, p),
+                report_progress=False,
+                on_failure=failed,
+            )
+
+    async def _transcript(self, recording_id: str) -> tuple[Transcript, PassageIndex]:
+        if recording_id in self._indexes:
+            self._indexes.move_to_end(recording_id)
+            return self._indexes[recording_id]
+        store = await self.broker.connection.jetstream().object_store(BUCKETS.artifacts)
+        try:
+            stored = await store.get(artifact_object_name(recording_id, "transcript"))
+        except ObjectNotFoundError as missing:
+            raise JobRejected(ErrorCode.TRANSCRIPT_NOT_READY) from missing
+        transcript = Transcript.model_validate_json(stored.data or b"{}")
+        index = PassageIndex(
+            passages(transcript, self.settings.chunk_window_s),
+            self.embedder,
+            self.settings.retrieval_semantic_weight,
+        )
+        self._indexes[recording_id] = (transcript, index)
+        while len(self._indexes) > self._cached_indexes:
+            self._indexes.popitem(last=False)
+        return transcript, index
+
+    def _history_key(self, event: QuestionAsked) -> str:
+        owner = hashlib.sha256(event.owner.encode()).hexdigest()[:16]
+        return f"{event.recording_id}.{owner}"
+
+    async def _history(self, event: QuestionAsked) -> list[Exchange]:
+        kv = await self.broker.connection.jetstream().key_value(BUCKETS.qa_history)
+        try:
+            entry = await kv.get(self._history_key(event))
+        except KeyNotFoundError:
+            return []
+        return _HISTORY.validate_json(entry.value or b"[]")
+
+    async def _remember(self, event: QuestionAsked, history: list[Exchange], answer: str) -> None:
+        kv = await self.broker.connection.jetstream().key_value(BUCKETS.qa_history)
+        kept = [*history, Exchange(event.question, answer)][-self.settings.history_turns :]
+        await kv.put(self._history_key(event), _HISTORY.dump_json(kept))
+
+    async def answer(self, event: QuestionAsked, _: Progress) -> None:
+        transcript, index = await self._transcript(event.recording_id)
+        history = await self._history(event)
+        buffer: list[str] = []
+        sequence = 0
+        last_sent = time.monotonic()
+
+        async def flush() -> None:
+            nonlocal sequence, last_sent
+            if buffer:
+                await self.jobs.publisher.publish(
+                    ANSWER_DELTA,
+                    AnswerDelta(
+                        recording_id=event.recording_id,
+                        question_id=event.question_id,
+                        sequence=sequence,
+                        text="".join(buffer),
+                    ),
+                    message_id=f"{event.question_id}:delta:{sequence}",
+                )
+                buffer.clear()
+                sequence += 1
+                last_sent = time.monotonic()
+
+        async def on_delta(piece: str) -> None:
+            buffer.append(piece)
+            if time.monotonic() - last_sent >= DELTA_INTERVAL_S:
+                await flush()
+
+        answer = await self.answerer.answer(transcript, index, event.question, history, on_delta)
+        await flush()
+        await self.jobs.publisher.publish(
+            ANSWER_READY,
+            AnswerReady(
+                recording_id=event.recording_id,
+                question_id=event.question_id,
+                owner=event.owner,
+                question=event.question,
+                answer=answer.text,
+                supported=answer.supported,
+                citations=answer.citations,
+            ),
+            message_id=f"{event.question_id}:ready",
+        )
+        await self._remember(event, history, answer.text)
+        logger.info(
+            "question answered",
+            extra={"fields": {"supported": answer.supported, "citations": len(answer.citations)}},
+        )
