@@ -351,7 +351,50 @@ async def test_questions_go_to_the_replied_or_the_latest_recording(harness: Harn
     asked_latest = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, latest)
     assert [q.question for q in asked_first] == ["What about the budget?"]
     assert [q.question for q in asked_latest] == ["Who wrote the summary?"]
-    assert "question about" in harness.telegram.sent[-1]["text"]
+    assert "Looking for the answer" in harness.telegram.sent[-1]["text"]
+
+
+async def test_an_answer_is_written_live_and_ends_with_its_sources(harness: Harness) -> None:
+    from secretary_contracts import AnswerDelta, AnswerReady, Citation
+    from secretary_contracts.messaging import ANSWER_DELTA, ANSWER_READY
+
+    recording_id = await _send_recording(harness, "meeting-9", 1000, 100)
+    await harness.bot.handle(None, user_message(101, text="Where is the offsite?"))
+    (asked,) = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, recording_id)
+    publisher = EventPublisher(harness.bot.broker)
+    for sequence, piece in enumerate(["The offsite ", "is in Lisbon."]):
+        await publisher.publish(
+            ANSWER_DELTA,
+            AnswerDelta(
+                recording_id=recording_id,
+                question_id=asked.question_id,
+                sequence=sequence,
+                text=piece,
+            ),
+            message_id=f"{asked.question_id}:delta:{sequence}",
+        )
+    await publisher.publish(
+        ANSWER_READY,
+        AnswerReady(
+            recording_id=recording_id,
+            question_id=asked.question_id,
+            owner="telegram:42",
+            question=asked.question,
+            answer="The offsite is in Lisbon [01:02] Maria.",
+            supported=True,
+            citations=[Citation(start=62, end=66, speaker="Maria", text="Lisbon it is.")],
+        ),
+        message_id=f"{asked.question_id}:ready",
+    )
+    await _until(lambda: any("Sources:" in e[2] for e in harness.telegram.edits))
+    reply = next(
+        s
+        for s in harness.telegram.sent
+        if s.get("reply_to_message_id") == 101 and s["text"].startswith("The offsite")
+    )
+    final = [e for e in harness.telegram.edits if e[1] == reply["id"]][-1][2]
+    assert final.startswith("The offsite is in Lisbon [01:02] Maria.")
+    assert final.endswith("Sources:\n[01:02] Maria: Lisbon it is.")
 
 
 async def test_list_lang_and_delete(harness: Harness) -> None:

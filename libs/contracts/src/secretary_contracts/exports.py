@@ -8,6 +8,14 @@ from __future__ import annotations
 from secretary_contracts import Transcript
 
 
+def moment(seconds: float) -> str:
+    """`mm:ss`, or `h:mm:ss` past the first hour: how answers cite a moment."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
 def _clock(seconds: float) -> str:
     total = int(seconds)
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"

@@ -5,17 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from secretary_contracts import Transcript, TranscriptSegment
-
-
-def clock(seconds: float) -> str:
-    """`mm:ss`, or `h:mm:ss` past the first hour: how answers cite a moment."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
-    return (
-        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-        if hours
-        else f"{rest // 60:02d}:{rest % 60:02d}"
-    )
+from secretary_contracts.exports import moment as clock
 
 
 def speaker_name(transcript: Transcript, label: str | None) -> str:

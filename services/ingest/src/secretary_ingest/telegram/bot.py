@@ -32,7 +32,7 @@ from secretary_runtime.publishing import EventPublisher
 
 from secretary_ingest.settings import IngestSettings
 from secretary_ingest.telegram.media import incoming_media
-from secretary_ingest.telegram.state import ChatRecording, TelegramState
+from secretary_ingest.telegram.state import ChatQuestion, ChatRecording, TelegramState
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_ingest.telegram.texts import human_duration, human_size, language_of, say
 
@@ -367,6 +367,14 @@ class TelegramBot:
             await self._reply(message, say(language, "no_recording_for_question"))
             return
         question_id = uuid.uuid4().hex
+        await self.state.save_question(
+            ChatQuestion(
+                question_id=question_id,
+                chat_id=_chat_id(message),
+                question_message_id=message.id,
+                language=language,
+            )
+        )
         await self.publisher.publish(
             QUESTION_ASKED,
             QuestionAsked(

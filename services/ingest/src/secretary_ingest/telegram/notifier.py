@@ -6,8 +6,19 @@ import logging
 from typing import Any
 
 from faststream.nats import NatsBroker, NatsMessage
-from secretary_contracts import StageFailed, StageProgress
+from secretary_contracts import (
+    AnswerDelta,
+    AnswerFailed,
+    AnswerReady,
+    StageFailed,
+    StageProgress,
+    exports,
+)
 from secretary_contracts.messaging import (
+    ANSWER_DELTA,
+    ANSWER_FAILED,
+    ANSWER_READY,
+    CONSUMER_TELEGRAM_ANSWERS,
     CONSUMER_TELEGRAM_PROGRESS,
     CONSUMER_TELEGRAM_RECORDINGS,
     RECORDING_READY,
@@ -28,11 +39,17 @@ class TelegramNotifier:
     def __init__(self, broker: NatsBroker, bot: TelegramBot) -> None:
         self.broker = broker
         self.bot = bot
+        # answer text written so far, per question: it only feeds the live edits
+        self._answers: dict[str, list[str]] = {}
 
     def register(self) -> None:
         @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_RECORDINGS))
         async def on_recording_event(body: dict[str, Any], msg: NatsMessage) -> None:
             await self._handle(msg, self.on_event(msg.raw_message.subject, body))
+
+        @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_ANSWERS))
+        async def on_answer(body: dict[str, Any], msg: NatsMessage) -> None:
+            await self._handle(msg, self.on_answer(msg.raw_message.subject, body))
 
         @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_PROGRESS))
         async def on_progress(event: StageProgress, msg: NatsMessage) -> None:
@@ -46,6 +63,51 @@ class TelegramNotifier:
             await msg.nack(delay=5)
             return
         await msg.ack()
+
+    async def on_answer(self, subject: str, body: dict[str, Any]) -> None:
+        question = await self.bot.state.question(str(body.get("question_id", "")))
+        if question is None:
+            return  # asked through the REST API
+        key = f"answer:{question.question_id}"
+        if subject == ANSWER_DELTA.subject:
+            delta = AnswerDelta.model_validate(body)
+            written = self._answers.setdefault(question.question_id, [])
+            if delta.sequence >= len(written):
+                written.append(delta.text)
+            text = "".join(written)
+            if question.answer_message_id is None:
+                sent = await self.bot.client.send_message(
+                    question.chat_id, text, reply_to_message_id=question.question_message_id
+                )
+                question.answer_message_id = sent.id
+                await self.bot.state.save_question(question)
+            else:
+                await self.bot.status.show(key, question.chat_id, question.answer_message_id, text)
+        elif subject == ANSWER_READY.subject:
+            ready = AnswerReady.model_validate(body)
+            self._answers.pop(question.question_id, None)
+            text = ready.answer
+            if ready.citations:
+                lines = [
+                    f"[{exports.moment(c.start)}] {c.speaker}: {c.text}" for c in ready.citations
+                ]
+                text += f"\n\n{say(question.language, 'sources')}\n" + "\n".join(lines)
+            if question.answer_message_id is None:
+                await self.bot.client.send_message(
+                    question.chat_id, text, reply_to_message_id=question.question_message_id
+                )
+            else:
+                await self.bot.status.show(
+                    key, question.chat_id, question.answer_message_id, text, final=True
+                )
+        elif subject == ANSWER_FAILED.subject:
+            failed = AnswerFailed.model_validate(body)
+            self._answers.pop(question.question_id, None)
+            await self.bot.client.send_message(
+                question.chat_id,
+                say(question.language, "answer_failed", message=failed.message, code=failed.code),
+                reply_to_message_id=question.question_message_id,
+            )
 
     async def on_progress(self, event: StageProgress) -> None:
         recording = await self.bot.state.recording(event.recording_id)

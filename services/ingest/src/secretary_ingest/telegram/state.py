@@ -33,6 +33,14 @@ class ChatRecording(BaseModel):
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
+class ChatQuestion(BaseModel):
+    question_id: str
+    chat_id: int
+    question_message_id: int
+    language: str = "en"
+    answer_message_id: int | None = None
+
+
 class UserState(BaseModel):
     next_language: str | None = None
     recordings: list[str] = Field(default_factory=list)
@@ -84,6 +92,15 @@ class TelegramState:
 
     async def remember_content(self, user_id: int, sha256: str, recording_id: str) -> None:
         await (await self.kv()).put(f"sha.{user_id}.{sha256}", recording_id.encode())
+
+    async def question(self, question_id: str) -> ChatQuestion | None:
+        raw = await self._get(f"q.{question_id}")
+        return ChatQuestion.model_validate_json(raw) if raw else None
+
+    async def save_question(self, question: ChatQuestion) -> None:
+        await (await self.kv()).put(
+            f"q.{question.question_id}", question.model_dump_json().encode()
+        )
 
     async def forget(self, recording: ChatRecording) -> None:
         kv = await self.kv()

@@ -71,12 +71,23 @@ class StatusMessages:
         )
         if stage is not None and fraction is not None:
             pending.stages[stage] = max(pending.stages.get(stage, 0.0), fraction)
-        pending.text = status_text(language, pending.stages, status)
+        await self.show(
+            recording_id, chat_id, message_id, status_text(language, pending.stages, status), final
+        )
+
+    async def show(
+        self, key: str, chat_id: int, message_id: int, text: str, final: bool = False
+    ) -> None:
+        """Puts `text` in the message, now or at the next allowed edit."""
+        pending = self._pending.setdefault(
+            key, _Pending(chat_id=chat_id, message_id=message_id, text="")
+        )
+        pending.text = text
         if final:
             if pending.flush is not None:
                 pending.flush.cancel()
             await self._edit(pending)
-            self._pending.pop(recording_id, None)
+            self._pending.pop(key, None)
             return
         wait = pending.last_edit + self.interval_s - time.monotonic()
         if wait <= 0:

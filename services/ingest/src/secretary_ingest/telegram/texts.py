@@ -41,15 +41,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "lang_auto": "The language of the next recording will be detected.",
         "speakers_usage": "Usage: /speakers <id> SPEAKER_00 Maria",
         "speaker_named": "{speaker} is now called {name} in {recording_id}.",
-        "question_stored": (
-            "Your question about {recording_id} is saved; answers arrive once the question "
-            "service is running."
-        ),
+        "question_stored": "🤔 Looking for the answer in {recording_id}…",
         "no_recording_for_question": "Send a recording first, then ask about it.",
         "usage_get": "Usage: /get <id> (see /list)",
         "usage_delete": "Usage: /delete <id> (see /list)",
         "not_ready": "{recording_id} is not ready yet: {status}.",
         "download_failed": "The download from Telegram broke off; please send the file again.",
+        "answer_failed": "❌ No answer: {message} (code: {code})",
+        "sources": "Sources:",
     },
     "ru": {
         "start": (
@@ -91,14 +90,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "lang_auto": "Язык следующей записи будет определён автоматически.",
         "speakers_usage": "Формат: /speakers <id> SPEAKER_00 Мария",
         "speaker_named": "{speaker} теперь зовётся {name} в {recording_id}.",
-        "question_stored": (
-            "Вопрос о {recording_id} сохранён; ответы придут, когда заработает служба ответов."
-        ),
+        "question_stored": "🤔 Ищу ответ в {recording_id}…",
         "no_recording_for_question": "Сначала пришлите запись, потом спрашивайте о ней.",
         "usage_get": "Формат: /get <id> (см. /list)",
         "usage_delete": "Формат: /delete <id> (см. /list)",
         "not_ready": "{recording_id} ещё не готова: {status}.",
         "download_failed": "Загрузка из Telegram прервалась; пришлите файл ещё раз.",
+        "answer_failed": "❌ Ответа нет: {message} (код: {code})",
+        "sources": "Источники:",
     },
 }
 
