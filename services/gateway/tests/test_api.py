@@ -329,3 +329,25 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
         assert answered["citations"][0]["speaker"] == "SPEAKER_00"
         missing = await api.get(f"/v1/recordings/{recording_id}/questions/0000")
         assert missing.status_code == 404
+
+
+async def test_summary_is_served_once_written(api: AsyncTestClient, nats_client: Client) -> None:
+    from secretary_contracts import ActionItem, Summary
+    from secretary_contracts.messaging import artifact_object_name
+    from secretary_runtime import objects
+
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    recording_id = response.json()["id"]
+    missing = await api.get(f"/v1/recordings/{recording_id}/summary")
+    assert missing.status_code == 409
+    assert missing.json()["error"]["code"] == "summary_not_ready"
+    await objects.put_model(
+        nats_client.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "summary"),
+        Summary(summary="Agreed.", action_items=[ActionItem(who="Tom", what="Plan")]),
+    )
+    written = (await api.get(f"/v1/recordings/{recording_id}/summary")).json()
+    assert written["summary"] == "Agreed."
+    assert written["action_items"][0] == {"who": "Tom", "what": "Plan", "when": None}
+    assert (await api.get("/v1/recordings/ffff/summary")).status_code == 404

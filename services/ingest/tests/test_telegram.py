@@ -447,3 +447,29 @@ def test_half_configured_telegram_is_refused_with_a_clear_message() -> None:
 def test_allowed_users_come_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SECRETARY_TELEGRAM_ALLOWED_USERS", "42, 43,44")
     assert IngestSettings().telegram_allowed_users == [42, 43, 44]
+
+
+async def test_the_summary_follows_the_transcript(harness: Harness) -> None:
+    from secretary_contracts import ActionItem, Summary, SummaryReady
+    from secretary_contracts.messaging import SUMMARY_READY
+
+    recording_id = await _send_recording(harness, "meeting-10", 1000, 110)
+    summary = Summary(
+        summary="The budget was agreed.",
+        decisions=["Spend forty thousand on the website"],
+        action_items=[ActionItem(who="Tom", what="Send the plan", when="Friday")],
+    )
+    ref = await objects.put_model(
+        harness.nats.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "summary"),
+        summary,
+    )
+    await EventPublisher(harness.bot.broker).publish(
+        SUMMARY_READY, SummaryReady(recording_id=recording_id, summary=ref)
+    )
+    await _until(lambda: any(s["text"].startswith("📋") for s in harness.telegram.sent))
+    sent = next(s for s in harness.telegram.sent if s["text"].startswith("📋"))
+    assert sent["reply_to_message_id"] == 110
+    assert "• Spend forty thousand on the website" in sent["text"]
+    assert "• Tom: Send the plan (Friday)" in sent["text"]

@@ -324,3 +324,65 @@ async def test_a_question_without_a_transcript_fails_clearly(
     await _ask(worker_broker, recording_id, "Anything?")
     (failed,) = await _wait_for(nats_client, ANSWER_FAILED.subject, recording_id)
     assert AnswerFailed.model_validate(failed).code == "transcript_not_ready"
+
+
+async def test_short_meetings_are_summarised_whole_and_long_ones_by_map_reduce(
+    llm_server: str, proxy: tuple[str, Path]
+) -> None:
+    from secretary_llm.summaries import Summarizer
+    from secretary_testing.transcripts import planted_meeting
+
+    summarizer = Summarizer(
+        _settings(llm_server, proxy[0]), create_client(_settings(llm_server, proxy[0]))
+    )
+    summary, parts = await summarizer.summarize(TRANSCRIPT)
+    assert parts == 1 and summary.summary
+    long_meeting, _ = planted_meeting(hours=0.25)
+    small_budget = _settings(llm_server, proxy[0], context_token_budget=900)
+    summary, parts = await Summarizer(small_budget, create_client(small_budget)).summarize(
+        long_meeting
+    )
+    assert parts > 1 and summary.summary
+
+
+async def test_a_ready_transcript_gets_a_stored_summary(
+    nats_server: NatsServer, llm_server: str, proxy: tuple[str, Path], nats_client: Client
+) -> None:
+    from secretary_contracts import ObjectRef, Summary, TranscriptReady
+    from secretary_contracts.messaging import SUMMARY_READY, TRANSCRIPT_READY
+    from secretary_llm.summaries import Summarizer
+    from secretary_llm.worker import SummaryWorker
+
+    settings = _settings(llm_server, proxy[0], nats_url=nats_server.url)
+    broker = NatsBroker(nats_server.url)
+    SummaryWorker(
+        settings,
+        broker,
+        JobRunner(broker, EventPublisher(broker)),
+        Summarizer(settings, create_client(settings)),
+    ).register()
+    await broker.connect()
+    await declare_infrastructure(broker.connection.jetstream())
+    await broker.start()
+    try:
+        recording_id = uuid.uuid4().hex
+        js = nats_client.jetstream()
+        ref = await objects.put_model(
+            js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), TRANSCRIPT
+        )
+        await EventPublisher(broker).publish(
+            TRANSCRIPT_READY,
+            TranscriptReady(
+                recording_id=recording_id,
+                transcript=ref,
+                language="en",
+                duration_s=40,
+                speaker_count=2,
+                segment_count=3,
+            ),
+        )
+        (ready,) = await _wait_for(nats_client, SUMMARY_READY.subject, recording_id)
+        stored = await objects.get_model(js, ObjectRef.model_validate(ready["summary"]), Summary)
+        assert stored.summary
+    finally:
+        await broker.stop()

@@ -125,3 +125,29 @@ def test_citations_are_checked_against_the_transcript() -> None:
     assert checked.valid[0].text.startswith("We agreed")
     assert len(checked.rejected) == 2
     assert check_citations(NOT_FOUND, SHORT).valid == []
+
+
+def test_map_groups_never_split_a_passage_and_respect_the_budget() -> None:
+    from secretary_llm.summaries import groups_within_budget
+
+    transcript, _ = planted_meeting(hours=1)
+    cut = passages(transcript)
+    groups = groups_within_budget(cut, budget=800)
+    assert [p.index for group in groups for p in group] == [p.index for p in cut]
+    for group in groups:
+        cost = sum(estimate_tokens(p.text) for p in group)
+        assert cost <= 800 or len(group) == 1
+    assert len(groups) > 3
+
+
+def test_summary_replies_are_parsed_or_kept_as_text() -> None:
+    from secretary_llm.summaries import parse_summary
+
+    parsed = parse_summary(
+        'Sure! {"summary": "Budget agreed.", "decisions": ["Spend 40k"], '
+        '"action_items": [{"who": "Tom", "what": "Send the plan", "when": "Friday"}]}'
+    )
+    assert parsed.decisions == ["Spend 40k"]
+    assert parsed.action_items[0].who == "Tom"
+    loose = parse_summary("The team agreed on the budget.")
+    assert loose.summary == "The team agreed on the budget." and loose.decisions == []

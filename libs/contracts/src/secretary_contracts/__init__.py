@@ -1,10 +1,12 @@
 """Contracts shared by every secretary service: events, artifacts, subjects, streams, buckets."""
 
 from secretary_contracts.artifacts import (
+    ActionItem,
     AsrResult,
     DiarizationResult,
     Speaker,
     SpeakerTurn,
+    Summary,
     Transcript,
     TranscriptSegment,
     TranscriptWord,
@@ -29,11 +31,13 @@ from secretary_contracts.events import (
     Stage,
     StageFailed,
     StageProgress,
+    SummaryReady,
     TranscriptReady,
 )
 
 __all__ = [
     "ERROR_MESSAGES",
+    "ActionItem",
     "AnswerDelta",
     "AnswerFailed",
     "AnswerReady",
@@ -56,6 +60,8 @@ __all__ = [
     "Stage",
     "StageFailed",
     "StageProgress",
+    "Summary",
+    "SummaryReady",
     "Transcript",
     "TranscriptReady",
     "TranscriptSegment",

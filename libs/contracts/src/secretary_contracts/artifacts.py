@@ -49,6 +49,21 @@ class TranscriptSegment(BaseModel):
     words: list[TranscriptWord]
 
 
+class ActionItem(BaseModel):
+    who: str | None = None
+    what: str
+    when: str | None = None
+
+
+class Summary(BaseModel):
+    """What a meeting came to: a short summary, the decisions, the action items."""
+
+    schema_version: int = 1
+    summary: str
+    decisions: list[str] = Field(default_factory=list)
+    action_items: list[ActionItem] = Field(default_factory=list)
+
+
 class Speaker(BaseModel):
     id: str
     name: str | None = None

@@ -33,6 +33,7 @@ def build_broker() -> NatsBroker:
         messaging.CONSUMER_TELEGRAM_RECORDINGS,
         messaging.CONSUMER_TELEGRAM_PROGRESS,
         messaging.CONSUMER_LLM_QUESTIONS,
+        messaging.CONSUMER_LLM_SUMMARIES,
         messaging.CONSUMER_GATEWAY_ANSWERS,
         messaging.CONSUMER_TELEGRAM_ANSWERS,
     )

@@ -92,6 +92,10 @@ class TranscriptReady(RecordingEvent):
     segment_count: int = Field(ge=0)
 
 
+class SummaryReady(RecordingEvent):
+    summary: ObjectRef
+
+
 class StageProgress(RecordingEvent):
     stage: Stage
     fraction: float = Field(ge=0.0, le=1.0)

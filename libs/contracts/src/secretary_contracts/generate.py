@@ -19,6 +19,7 @@ ARTIFACTS: tuple[type[BaseModel], ...] = (
     artifacts.AsrResult,
     artifacts.DiarizationResult,
     artifacts.Transcript,
+    artifacts.Summary,
 )
 
 

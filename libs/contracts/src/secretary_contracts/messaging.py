@@ -53,6 +53,9 @@ RECORDING_DELETED = EventSubject(
 QUESTION_ASKED = EventSubject(
     "qa.question.asked.v1", events.QuestionAsked, "A user asked about a recording."
 )
+SUMMARY_READY = EventSubject(
+    "recordings.summary.ready.v1", events.SummaryReady, "Summary, decisions, action items."
+)
 ANSWER_DELTA = EventSubject(
     "qa.answer.delta.v1", events.AnswerDelta, "A piece of an answer being written."
 )
@@ -74,6 +77,7 @@ ALL_SUBJECTS = (
     TRANSCRIPT_READY,
     STAGE_FAILED,
     RECORDING_DELETED,
+    SUMMARY_READY,
     QUESTION_ASKED,
     ANSWER_DELTA,
     ANSWER_READY,
@@ -167,6 +171,9 @@ CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
     DEAD_LETTERS_STREAM,
     timedelta(seconds=30),
     max_deliver=20,
+)
+CONSUMER_LLM_SUMMARIES = ConsumerSpec(
+    "llm-summaries", TRANSCRIPT_READY, RECORDINGS_STREAM, timedelta(minutes=5), max_deliver=4
 )
 CONSUMER_LLM_QUESTIONS = ConsumerSpec(
     "llm-questions", QUESTION_ASKED, QA_STREAM, timedelta(minutes=2), max_deliver=4

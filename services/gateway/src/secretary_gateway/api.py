@@ -11,15 +11,22 @@ from faststream.nats import NatsBroker
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from nats.js.errors import ObjectNotFoundError
 from pydantic import ValidationError
 from secretary_contracts import (
     MediaReceived,
     QuestionAsked,
     RecordingOptions,
+    Summary,
     Transcript,
     exports,
 )
-from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED, QUESTION_ASKED
+from secretary_contracts.messaging import (
+    BUCKETS,
+    MEDIA_RECEIVED,
+    QUESTION_ASKED,
+    artifact_object_name,
+)
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
@@ -190,6 +197,24 @@ class RecordingController(Controller):
             TranscriptFormat.VTT: exports.to_vtt,
         }[format]
         return Response(render(transcript), media_type=MEDIA_TYPES[format])
+
+
+@get(
+    "/v1/recordings/{recording_id:str}/summary",
+    operation_id="getSummary",
+    tags=["recordings"],
+    summary="Summary, decisions and action items, once the llm service has written them.",
+)
+async def get_summary(recording_id: FromPath[str], state: State) -> Response[Any]:
+    await _owned_recording(state.database, recording_id, state.settings.default_owner)
+    store = await state.broker.connection.jetstream().object_store(BUCKETS.artifacts)
+    try:
+        stored = await store.get(artifact_object_name(recording_id, "summary"))
+    except ObjectNotFoundError:
+        return Response(
+            error_body("summary_not_ready", "The summary is not written yet."), status_code=409
+        )
+    return Response(Summary.model_validate_json(stored.data or b"{}").model_dump(mode="json"))
 
 
 class QuestionController(Controller):

@@ -14,7 +14,13 @@ from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker
 
 from secretary_gateway.answers import AnswerProjector
-from secretary_gateway.api import QuestionController, RecordingController, healthz, readyz
+from secretary_gateway.api import (
+    QuestionController,
+    RecordingController,
+    get_summary,
+    healthz,
+    readyz,
+)
 from secretary_gateway.db import Database
 from secretary_gateway.dead_letters import DeadLetterWatcher
 from secretary_gateway.errors import EXCEPTION_HANDLERS
@@ -48,7 +54,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
             await database.close()
 
     return Litestar(
-        route_handlers=[RecordingController, QuestionController, healthz, readyz],
+        route_handlers=[RecordingController, QuestionController, get_summary, healthz, readyz],
         lifespan=[lifespan],
         state=State({"settings": settings, "broker": broker, "database": database}),
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]

@@ -11,7 +11,8 @@ from secretary_llm.answerer import Answerer
 from secretary_llm.client import create_client
 from secretary_llm.retrieval import MiniLmEmbedder
 from secretary_llm.settings import LlmSettings
-from secretary_llm.worker import QuestionWorker
+from secretary_llm.summaries import Summarizer
+from secretary_llm.worker import QuestionWorker, SummaryWorker
 
 
 def main() -> None:
@@ -19,13 +20,10 @@ def main() -> None:
     configure_logging("llm", settings.log_level, settings.log_format)
     embedder = MiniLmEmbedder(settings.embedding_model_path)
     broker = create_broker(settings)
-    QuestionWorker(
-        settings,
-        broker,
-        JobRunner(broker, EventPublisher(broker)),
-        Answerer(settings, create_client(settings)),
-        embedder,
-    ).register()
+    client = create_client(settings)
+    jobs = JobRunner(broker, EventPublisher(broker))
+    QuestionWorker(settings, broker, jobs, Answerer(settings, client), embedder).register()
+    SummaryWorker(settings, broker, jobs, Summarizer(settings, client)).register()
     asyncio.run(run_worker("llm", settings, broker))
 
 

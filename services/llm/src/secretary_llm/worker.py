@@ -17,7 +17,9 @@ from secretary_contracts import (
     ErrorCode,
     QuestionAsked,
     Stage,
+    SummaryReady,
     Transcript,
+    TranscriptReady,
 )
 from secretary_contracts.messaging import (
     ANSWER_DELTA,
@@ -25,8 +27,11 @@ from secretary_contracts.messaging import (
     ANSWER_READY,
     BUCKETS,
     CONSUMER_LLM_QUESTIONS,
+    CONSUMER_LLM_SUMMARIES,
+    SUMMARY_READY,
     artifact_object_name,
 )
+from secretary_runtime import objects
 from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
 
 from secretary_llm.answerer import Answerer
@@ -34,11 +39,54 @@ from secretary_llm.passages import passages
 from secretary_llm.prompting import Exchange
 from secretary_llm.retrieval import Embedder, PassageIndex
 from secretary_llm.settings import LlmSettings
+from secretary_llm.summaries import Summarizer
 
 logger = logging.getLogger(__name__)
 
 DELTA_INTERVAL_S = 0.3
 _HISTORY = TypeAdapter(list[Exchange])
+
+
+class SummaryWorker:
+    """Summarises every transcript once it is ready; a failure leaves the recording done."""
+
+    def __init__(
+        self, settings: LlmSettings, broker: NatsBroker, jobs: JobRunner, summarizer: Summarizer
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.jobs = jobs
+        self.summarizer = summarizer
+
+    def register(self) -> None:
+        spec = tuned(CONSUMER_LLM_SUMMARIES, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(spec))
+        async def on_transcript_ready(event: TranscriptReady, msg: NatsMessage) -> None:
+            async def failed(code: ErrorCode, message: str) -> None:
+                logger.error("no summary: %s", message, extra={"fields": {"code": str(code)}})
+
+            await self.jobs.run(
+                msg,
+                event,
+                Stage.QA,
+                spec,
+                lambda p: self.summarize(event),
+                report_progress=False,
+                on_failure=failed,
+            )
+
+    async def summarize(self, event: TranscriptReady) -> None:
+        js = self.broker.connection.jetstream()
+        transcript = await objects.get_model(js, event.transcript, Transcript)
+        summary, parts = await self.summarizer.summarize(transcript)
+        ref = await objects.put_model(
+            js, BUCKETS.artifacts, artifact_object_name(event.recording_id, "summary"), summary
+        )
+        await self.jobs.publisher.publish(
+            SUMMARY_READY, SummaryReady(recording_id=event.recording_id, summary=ref)
+        )
+        logger.info("summary ready", extra={"fields": {"parts": parts}})
 
 
 class QuestionWorker:

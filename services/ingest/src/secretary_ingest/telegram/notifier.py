@@ -12,6 +12,8 @@ from secretary_contracts import (
     AnswerReady,
     StageFailed,
     StageProgress,
+    Summary,
+    SummaryReady,
     exports,
 )
 from secretary_contracts.messaging import (
@@ -23,6 +25,7 @@ from secretary_contracts.messaging import (
     CONSUMER_TELEGRAM_RECORDINGS,
     RECORDING_READY,
     STAGE_FAILED,
+    SUMMARY_READY,
     TRANSCRIPT_READY,
 )
 from secretary_runtime.jobs import subscriber_options
@@ -30,7 +33,7 @@ from secretary_runtime.logs import bound_recording
 
 from secretary_ingest.telegram.bot import TelegramBot
 from secretary_ingest.telegram.state import ChatRecording
-from secretary_ingest.telegram.texts import say
+from secretary_ingest.telegram.texts import render_summary, say
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +128,12 @@ class TelegramNotifier:
         )
 
     async def on_event(self, subject: str, body: dict[str, Any]) -> None:
-        if subject not in (RECORDING_READY.subject, TRANSCRIPT_READY.subject, STAGE_FAILED.subject):
+        if subject not in (
+            RECORDING_READY.subject,
+            TRANSCRIPT_READY.subject,
+            STAGE_FAILED.subject,
+            SUMMARY_READY.subject,
+        ):
             return
         recording = await self.bot.state.recording(str(body.get("recording_id", "")))
         if recording is None:
@@ -138,6 +146,16 @@ class TelegramNotifier:
                 recording.status = "done"
                 await self.bot.state.save_recording(recording)
                 await self._status(recording, status="done", final=True)
+            elif subject == SUMMARY_READY.subject:
+                ready = SummaryReady.model_validate(body)
+                store = await self.broker.connection.jetstream().object_store(ready.summary.bucket)
+                stored = await store.get(ready.summary.name)
+                summary = Summary.model_validate_json(stored.data or b"{}")
+                await self.bot.client.send_message(
+                    recording.chat_id,
+                    render_summary(recording.language, summary),
+                    reply_to_message_id=recording.source_message_id,
+                )
             elif subject == STAGE_FAILED.subject and recording.status not in ("done", "failed"):
                 failure = StageFailed.model_validate(body)
                 recording.status = "failed"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from secretary_contracts import Summary
+
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         "start": (
@@ -100,6 +102,24 @@ TEXTS: dict[str, dict[str, str]] = {
         "sources": "Источники:",
     },
 }
+
+
+def render_summary(language: str, summary: Summary) -> str:
+    headings = {
+        "en": ("📋 Summary", "Decisions", "Action items"),
+        "ru": ("📋 Итоги", "Решения", "Задачи"),
+    }
+    heading = headings.get(language, headings["en"])
+    lines = [heading[0], summary.summary]
+    if summary.decisions:
+        lines += ["", heading[1] + ":", *(f"• {d}" for d in summary.decisions)]
+    if summary.action_items:
+        lines += ["", heading[2] + ":"]
+        for item in summary.action_items:
+            who = f"{item.who}: " if item.who else ""
+            when = f" ({item.when})" if item.when else ""
+            lines.append(f"• {who}{item.what}{when}")
+    return "\n".join(lines)
 
 
 def language_of(language_code: str | None) -> str:
