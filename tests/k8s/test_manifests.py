@@ -15,6 +15,7 @@ from secretary_asr.settings import AsrSettings
 from secretary_diarize.settings import DiarizeSettings
 from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
+from secretary_llm.settings import LlmSettings
 from secretary_merge.settings import MergeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,14 @@ OVERLAYS = ("dev", "prod")
 GPU_STAGES = ("asr", "diarize")
 KNOWN_SETTINGS = {
     f"SECRETARY_{name.upper()}"
-    for settings in (AsrSettings, DiarizeSettings, GatewaySettings, IngestSettings, MergeSettings)
+    for settings in (
+        AsrSettings,
+        DiarizeSettings,
+        GatewaySettings,
+        IngestSettings,
+        MergeSettings,
+        LlmSettings,
+    )
     for name in settings.model_fields
 }
 
@@ -197,7 +205,7 @@ def test_probes_point_at_the_ports_the_services_listen_on(
         assert expected in ports.values(), name
 
 
-@pytest.mark.parametrize("service", ["gateway", "ingest", "asr", "diarize", "merge"])
+@pytest.mark.parametrize("service", ["gateway", "ingest", "asr", "diarize", "merge", "llm"])
 def test_each_service_has_a_pinned_multi_stage_non_root_image(service: str) -> None:
     dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
     bases = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM ")]

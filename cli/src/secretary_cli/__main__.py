@@ -12,7 +12,7 @@ from pathlib import Path
 
 from secretary_cli import client
 from secretary_cli.dead_letters import list_dead_letters, retry_dead_letter
-from secretary_cli.stack import Stack, free_port
+from secretary_cli.stack import WITH_LLM, Stack, free_port
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -58,7 +58,7 @@ def _up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        stack.start()
+        stack.start(WITH_LLM)
         stack.wait_ready()
         assert stack.nats is not None
         (Path(args.data_dir) / "nats.url").write_text(stack.nats.url)

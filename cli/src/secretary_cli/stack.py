@@ -17,7 +17,17 @@ import httpx
 from secretary_cli.nats_server import NatsServer
 
 SERVICES = ("ingest", "asr", "diarize", "merge", "gateway")
-COLOURS = {"nats": 90, "ingest": 36, "asr": 33, "diarize": 35, "merge": 32, "gateway": 34}
+# questions and summaries need an OpenAI-compatible endpoint (SECRETARY_LLM_*): `up` runs it
+WITH_LLM = (*SERVICES, "llm")
+COLOURS = {
+    "nats": 90,
+    "ingest": 36,
+    "asr": 33,
+    "diarize": 35,
+    "merge": 32,
+    "gateway": 34,
+    "llm": 91,
+}
 
 
 def free_port() -> int:

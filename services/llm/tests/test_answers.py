@@ -386,3 +386,43 @@ async def test_a_ready_transcript_gets_a_stored_summary(
         assert stored.summary
     finally:
         await broker.stop()
+
+
+async def test_an_unreachable_llm_fails_the_question_clearly(
+    nats_server: NatsServer, nats_client: Client, embedder: MiniLmEmbedder
+) -> None:
+    closed = _free_port()  # nothing listens here
+    settings = LlmSettings(
+        nats_url=nats_server.url,
+        llm_base_url=f"http://127.0.0.1:{closed}/v1",
+        llm_max_retries=1,
+        llm_timeout_s=5,
+        max_deliver=2,
+        ack_wait_s=20,
+    )
+    broker = NatsBroker(nats_server.url)
+    QuestionWorker(
+        settings,
+        broker,
+        JobRunner(broker, EventPublisher(broker)),
+        Answerer(settings, create_client(settings)),
+        embedder,
+    ).register()
+    await broker.connect()
+    await declare_infrastructure(broker.connection.jetstream())
+    await broker.start()
+    try:
+        recording_id = uuid.uuid4().hex
+        await objects.put_model(
+            nats_client.jetstream(),
+            BUCKETS.artifacts,
+            artifact_object_name(recording_id, "transcript"),
+            TRANSCRIPT,
+        )
+        await _ask(broker, recording_id, "Who sends the plan?")
+        (failed,) = await _wait_for(nats_client, ANSWER_FAILED.subject, recording_id, timeout=60)
+        event = AnswerFailed.model_validate(failed)
+        assert event.code == "llm_unavailable"
+        assert "Connection" in event.message or "connect" in event.message.lower()
+    finally:
+        await broker.stop()
