@@ -43,9 +43,9 @@ from secretary_llm.retrieval import MiniLmEmbedder, PassageIndex
 from secretary_llm.settings import LlmSettings
 from secretary_llm.worker import QuestionWorker
 from secretary_runtime import objects
-from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.jobs import JobRunner
 from secretary_runtime.publishing import EventPublisher
+from secretary_testing.brokers import started_broker
 from secretary_testing.events import published
 
 TRANSCRIPT = Transcript(
@@ -260,19 +260,21 @@ async def worker_broker(
     nats_server: NatsServer, llm_server: str, proxy: tuple[str, Path], embedder: MiniLmEmbedder
 ) -> AsyncIterator[NatsBroker]:
     settings = _settings(llm_server, proxy[0], nats_url=nats_server.url, max_deliver=2)
-    broker = NatsBroker(nats_server.url)
-    QuestionWorker(
-        settings,
-        broker,
-        JobRunner(broker, EventPublisher(broker)),
-        Answerer(settings, create_client(settings)),
-        embedder,
-    ).register()
-    await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream())
-    await broker.start()
-    yield broker
-    await broker.stop()
+    async with started_broker(nats_server.url, _question_worker(settings, embedder)) as broker:
+        yield broker
+
+
+def _question_worker(settings: LlmSettings, embedder: MiniLmEmbedder) -> Any:
+    def register(broker: NatsBroker) -> None:
+        QuestionWorker(
+            settings,
+            broker,
+            JobRunner(broker, EventPublisher(broker)),
+            Answerer(settings, create_client(settings)),
+            embedder,
+        ).register()
+
+    return register
 
 
 async def _ask(broker: NatsBroker, recording_id: str, question: str) -> str:
@@ -354,17 +356,16 @@ async def test_a_ready_transcript_gets_a_stored_summary(
     from secretary_llm.worker import SummaryWorker
 
     settings = _settings(llm_server, proxy[0], nats_url=nats_server.url)
-    broker = NatsBroker(nats_server.url)
-    SummaryWorker(
-        settings,
-        broker,
-        JobRunner(broker, EventPublisher(broker)),
-        Summarizer(settings, create_client(settings)),
-    ).register()
-    await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream())
-    await broker.start()
-    try:
+
+    def register(broker: NatsBroker) -> None:
+        SummaryWorker(
+            settings,
+            broker,
+            JobRunner(broker, EventPublisher(broker)),
+            Summarizer(settings, create_client(settings)),
+        ).register()
+
+    async with started_broker(nats_server.url, register) as broker:
         recording_id = uuid.uuid4().hex
         js = nats_client.jetstream()
         ref = await objects.put_model(
@@ -384,8 +385,6 @@ async def test_a_ready_transcript_gets_a_stored_summary(
         (ready,) = await _wait_for(nats_client, SUMMARY_READY.subject, recording_id)
         stored = await objects.get_model(js, ObjectRef.model_validate(ready["summary"]), Summary)
         assert stored.summary
-    finally:
-        await broker.stop()
 
 
 async def test_an_unreachable_llm_fails_the_question_clearly(
@@ -400,18 +399,7 @@ async def test_an_unreachable_llm_fails_the_question_clearly(
         max_deliver=2,
         ack_wait_s=20,
     )
-    broker = NatsBroker(nats_server.url)
-    QuestionWorker(
-        settings,
-        broker,
-        JobRunner(broker, EventPublisher(broker)),
-        Answerer(settings, create_client(settings)),
-        embedder,
-    ).register()
-    await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream())
-    await broker.start()
-    try:
+    async with started_broker(nats_server.url, _question_worker(settings, embedder)) as broker:
         recording_id = uuid.uuid4().hex
         await objects.put_model(
             nats_client.jetstream(),
@@ -424,5 +412,3 @@ async def test_an_unreachable_llm_fails_the_question_clearly(
         event = AnswerFailed.model_validate(failed)
         assert event.code == "llm_unavailable"
         assert "Connection" in event.message or "connect" in event.message.lower()
-    finally:
-        await broker.stop()

@@ -30,21 +30,19 @@ from secretary_contracts.messaging import (
 from secretary_merge.joiner import Joiner
 from secretary_merge.settings import MergeSettings
 from secretary_runtime import objects
-from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.jobs import JobRunner
 from secretary_runtime.publishing import EventPublisher
+from secretary_testing.brokers import started_broker
 from secretary_testing.events import published
 
 
 @pytest.fixture
 async def merge_service(nats_server: NatsServer) -> AsyncIterator[NatsBroker]:
-    broker = NatsBroker(nats_server.url)
-    Joiner(MergeSettings(), broker, JobRunner(broker, EventPublisher(broker))).register()
-    await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream())
-    await broker.start()
-    yield broker
-    await broker.stop()
+    def register(broker: NatsBroker) -> None:
+        Joiner(MergeSettings(), broker, JobRunner(broker, EventPublisher(broker))).register()
+
+    async with started_broker(nats_server.url, register) as broker:
+        yield broker
 
 
 async def _halves(broker: NatsBroker, recording_id: str) -> tuple[AsrDone, DiarizationDone]:
