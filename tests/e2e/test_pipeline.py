@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,6 +56,25 @@ def test_dialogue_video_becomes_a_speaker_labelled_transcript(
     assert srt.startswith("1\n00:00:0")
     vtt = client.transcript(stack.gateway_url, created["id"], "vtt")
     assert vtt.startswith("WEBVTT")
+
+
+def test_progress_streams_as_server_sent_events(stack: Stack, dialogue_video: Path) -> None:
+    created = client.upload(stack.gateway_url, dialogue_video)
+    events: list[tuple[str, dict]] = []
+    kind = ""
+    with httpx.stream(
+        "GET", f"{stack.gateway_url}/v1/recordings/{created['id']}/events", timeout=300
+    ) as response:
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((kind, json.loads(line.split(":", 1)[1])))
+    kinds = [k for k, _ in events]
+    assert kinds[-1] == "done" and kinds.count("done") == 1
+    assert kinds.count("progress") >= 2
+    progress = [body["progress"] for _, body in events]
+    assert progress == sorted(progress) and progress[-1] == 1.0
 
 
 def _wait_failed(stack: Stack, recording_id: str) -> dict:

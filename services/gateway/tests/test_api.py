@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -351,3 +352,118 @@ async def test_summary_is_served_once_written(api: AsyncTestClient, nats_client:
     assert written["summary"] == "Agreed."
     assert written["action_items"][0] == {"who": "Tom", "what": "Plan", "when": None}
     assert (await api.get("/v1/recordings/ffff/summary")).status_code == 404
+
+
+async def _sse(api: AsyncTestClient, url: str, until: str, timeout: float = 20) -> list[tuple]:
+    events: list[tuple] = []
+    async with asyncio.timeout(timeout), api.stream("GET", url) as response:
+        assert response.headers["content-type"].startswith("text/event-stream")
+        kind = None
+        async for line in response.aiter_lines():
+            if line.startswith("event:"):
+                kind = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((kind, json.loads(line.split(":", 1)[1])))
+                if kind == until:
+                    return events
+    return events
+
+
+async def test_progress_and_answers_stream_as_server_sent_events(
+    nats_server: NatsServer, tmp_path: Path, nats_client: Client
+) -> None:
+    from secretary_contracts import (
+        AnswerDelta,
+        AnswerReady,
+        RecordingReady,
+        Transcript,
+        TranscriptReady,
+    )
+    from secretary_contracts.messaging import (
+        ANSWER_DELTA,
+        ANSWER_READY,
+        RECORDING_READY,
+        TRANSCRIPT_READY,
+        artifact_object_name,
+    )
+    from secretary_runtime import objects
+    from secretary_runtime.publishing import EventPublisher
+
+    settings = GatewaySettings(
+        nats_url=nats_server.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/sse.db",
+        answer_wait_s=0,
+    )
+    async with AsyncTestClient(create_app(settings)) as api:
+        recording_id = (
+            await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+        ).json()["id"]
+        broker = NatsBroker(nats_server.url)
+        await broker.connect()
+        publisher = EventPublisher(broker)
+        ref = ObjectRef(bucket="audio", name=f"{recording_id}.wav", size_bytes=1)
+        await publisher.publish(
+            RECORDING_READY, RecordingReady(recording_id=recording_id, audio=ref, duration_s=9.0)
+        )
+        transcript_ref = await objects.put_model(
+            nats_client.jetstream(),
+            BUCKETS.artifacts,
+            artifact_object_name(recording_id, "transcript"),
+            Transcript(language="en", duration_s=9),
+        )
+        await publisher.publish(
+            TRANSCRIPT_READY,
+            TranscriptReady(
+                recording_id=recording_id,
+                transcript=transcript_ref,
+                language="en",
+                duration_s=9.0,
+                speaker_count=0,
+                segment_count=0,
+            ),
+        )
+        for _ in range(50):
+            if (await api.get(f"/v1/recordings/{recording_id}")).json()["status"] == "done":
+                break
+            await asyncio.sleep(0.1)
+        # the in-process test transport returns a response only once it is complete: live
+        # progress is checked against the real server in tests/e2e
+        events = await _sse(api, f"/v1/recordings/{recording_id}/events", until="done")
+        assert events == [("done", events[0][1])] and events[0][1]["progress"] == 1.0
+
+        question = (
+            await api.post(f"/v1/recordings/{recording_id}/questions", json={"question": "Why?"})
+        ).json()
+        for sequence, text in enumerate(["Because ", "of the budget."]):
+            await publisher.publish(
+                ANSWER_DELTA,
+                AnswerDelta(
+                    recording_id=recording_id,
+                    question_id=question["id"],
+                    sequence=sequence,
+                    text=text,
+                ),
+                message_id=f"{question['id']}:delta:{sequence}",
+            )
+        await publisher.publish(
+            ANSWER_READY,
+            AnswerReady(
+                recording_id=recording_id,
+                question_id=question["id"],
+                owner="local",
+                question="Why?",
+                answer="The recording does not say.",
+                supported=False,
+            ),
+            message_id=f"{question['id']}:ready",
+        )
+        await broker.stop()
+        answer_events = await _sse(
+            api, f"/v1/recordings/{recording_id}/questions/{question['id']}/events", until="answer"
+        )
+        assert answer_events[:2] == [
+            ("delta", {"text": "Because "}),
+            ("delta", {"text": "of the budget."}),
+        ]
+        assert answer_events[-1][0] == "answer"
+        assert answer_events[-1][1]["supported"] is False

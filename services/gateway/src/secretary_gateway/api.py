@@ -11,6 +11,7 @@ from faststream.nats import NatsBroker
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import ServerSentEvent
 from nats.js.errors import ObjectNotFoundError
 from pydantic import ValidationError
 from secretary_contracts import (
@@ -41,6 +42,7 @@ from secretary_gateway.db import (
 from secretary_gateway.errors import ApiError, error_body
 from secretary_gateway.schemas import QuestionOut, QuestionRequest, Recording, RecordingList
 from secretary_gateway.settings import GatewaySettings
+from secretary_gateway.streams import answer_events, recording_events
 from secretary_gateway.uploads import receive_upload
 
 
@@ -161,6 +163,15 @@ class RecordingController(Controller):
             )
             return RecordingList(items=[Recording.from_row(r) for r in rows])
 
+    @get(
+        "/{recording_id:str}/events",
+        operation_id="recordingEvents",
+        summary="Server-Sent Events: `progress` as stages advance, then `done` or `failed`.",
+    )
+    async def events(self, recording_id: FromPath[str], state: State) -> ServerSentEvent:
+        await _owned_recording(state.database, recording_id, state.settings.default_owner)
+        return ServerSentEvent(recording_events(state.database, recording_id))
+
     @get("/{recording_id:str}", operation_id="getRecording", summary="Status and progress.")
     async def get_recording(self, recording_id: FromPath[str], state: State) -> Recording:
         row = await _owned_recording(state.database, recording_id, state.settings.default_owner)
@@ -268,6 +279,18 @@ class QuestionController(Controller):
         return Response(
             QuestionOut.from_row(current), status_code=202 if current.status == "pending" else 200
         )
+
+    @get(
+        "/{question_id:str}/events",
+        operation_id="answerEvents",
+        summary="Server-Sent Events: the answer's `delta`s as it is written, then `answer`.",
+    )
+    async def answer_stream(
+        self, recording_id: FromPath[str], question_id: FromPath[str], state: State
+    ) -> ServerSentEvent:
+        await _owned_recording(state.database, recording_id, state.settings.default_owner)
+        js = state.broker.connection.jetstream()
+        return ServerSentEvent(answer_events(state.database, js, question_id))
 
     @get("/{question_id:str}", operation_id="getQuestion", summary="A question and its answer.")
     async def get_question(

@@ -1,0 +1,76 @@
+"""Server-Sent Events: a recording's progress, and an answer as it is written."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from litestar.response import ServerSentEventMessage
+from nats.js import JetStreamContext
+from secretary_contracts.messaging import ANSWER_DELTA
+
+from secretary_gateway.db import Database, QuestionRow, RecordingRow
+from secretary_gateway.schemas import QuestionOut, Recording
+
+POLL_S = 0.5
+KEEPALIVE_S = 15.0
+
+
+async def recording_events(
+    database: Database, recording_id: str
+) -> AsyncIterator[ServerSentEventMessage]:
+    """`progress` whenever the recording changes, then one `done` or `failed`, then the end."""
+    last = ""
+    quiet = 0.0
+    while True:
+        async with database.sessions() as session:
+            row = await session.get(RecordingRow, recording_id)
+        if row is None:
+            yield ServerSentEventMessage(event="deleted", data="{}")
+            return
+        state = Recording.from_row(row).model_dump_json()
+        if state != last:
+            last, quiet = state, 0.0
+            terminal = row.status in ("done", "failed")
+            yield ServerSentEventMessage(event=row.status if terminal else "progress", data=state)
+            if terminal:
+                return
+        elif quiet >= KEEPALIVE_S:
+            quiet = 0.0
+            yield ServerSentEventMessage(comment="keep-alive")
+        await asyncio.sleep(POLL_S)
+        quiet += POLL_S
+
+
+async def answer_events(
+    database: Database, js: JetStreamContext, question_id: str
+) -> AsyncIterator[ServerSentEventMessage]:
+    """Every `delta` of the answer so far (replayed for a late listener), then `answer`."""
+    subscription = await js.subscribe(ANSWER_DELTA.subject, ordered_consumer=True)
+    try:
+        while True:
+            try:
+                msg = await subscription.next_msg(timeout=POLL_S)
+            except TimeoutError:
+                msg = None
+            if msg is not None:
+                body = json.loads(msg.data)
+                if body.get("question_id") == question_id:
+                    yield ServerSentEventMessage(
+                        event="delta",
+                        data=json.dumps({"text": body["text"]}),
+                        id=body["sequence"],
+                    )
+                continue
+            async with database.sessions() as session:
+                row = await session.get(QuestionRow, question_id)
+            if row is None or row.status != "pending":
+                if row is not None:
+                    yield ServerSentEventMessage(
+                        event="answer" if row.status == "answered" else "failed",
+                        data=QuestionOut.from_row(row).model_dump_json(),
+                    )
+                return
+    finally:
+        await subscription.unsubscribe()
