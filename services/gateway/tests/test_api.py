@@ -29,6 +29,16 @@ from secretary_gateway.app import create_app
 from secretary_gateway.settings import GatewaySettings
 
 
+async def _wait_for_status(api: AsyncTestClient, recording_id: str, status: str) -> dict:
+    state: dict = {}
+    for _ in range(50):
+        state = (await api.get(f"/v1/recordings/{recording_id}")).json()
+        if state["status"] == status:
+            break
+        await asyncio.sleep(0.1)
+    return state
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def api(
     request: pytest.FixtureRequest, nats_server: NatsServer, tmp_path: Path
@@ -146,11 +156,7 @@ async def test_projection_is_idempotent_and_terminal_states_stick(
     ]:
         await js.publish(subject, event.model_dump_json().encode())
 
-    for _ in range(100):
-        state = (await api.get(f"/v1/recordings/{recording_id}")).json()
-        if state["status"] == "failed":
-            break
-        await asyncio.sleep(0.1)
+    await _wait_for_status(api, recording_id, "failed")
     # progress is its own stream: once a recording is failed, a late progress changes nothing
     await js.publish("progress.recordings.v1", late_progress.model_dump_json().encode())
     await asyncio.sleep(0.5)
@@ -200,12 +206,7 @@ async def test_a_message_no_worker_ever_acks_fails_the_recording(
         with pytest.raises(TimeoutError):
             await subscription.fetch(1, timeout=1)
         await subscription.unsubscribe()
-        state: dict = {}
-        for _ in range(100):
-            state = (await api.get(f"/v1/recordings/{recording_id}")).json()
-            if state["status"] == "failed":
-                break
-            await asyncio.sleep(0.1)
+        state = await _wait_for_status(api, recording_id, "failed")
         assert state["status"] == "failed"
         assert state["error"]["code"] == "stage_failed"
         assert "asr gave up after 2 deliveries" in state["error"]["message"]
@@ -233,12 +234,7 @@ async def test_a_recording_that_stops_moving_is_reported(
             "progress.recordings.v1", progress.model_dump_json().encode()
         )
         await client.close()
-        state: dict = {}
-        for _ in range(50):
-            state = (await api.get(f"/v1/recordings/{recording_id}")).json()
-            if state["status"] == "failed":
-                break
-            await asyncio.sleep(0.1)
+        state = await _wait_for_status(api, recording_id, "failed")
         assert state["status"] == "failed"
         assert state["error"]["code"] == "stage_timeout"
         assert "no progress in prepare" in state["error"]["message"]
@@ -288,10 +284,7 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
                 segment_count=0,
             ),
         )
-        for _ in range(50):
-            if (await api.get(f"/v1/recordings/{recording_id}")).json()["status"] == "done":
-                break
-            await asyncio.sleep(0.1)
+        await _wait_for_status(api, recording_id, "done")
 
         # no llm service runs here: the question is accepted and left pending
         asked = await api.post(
@@ -422,10 +415,7 @@ async def test_progress_and_answers_stream_as_server_sent_events(
                 segment_count=0,
             ),
         )
-        for _ in range(50):
-            if (await api.get(f"/v1/recordings/{recording_id}")).json()["status"] == "done":
-                break
-            await asyncio.sleep(0.1)
+        await _wait_for_status(api, recording_id, "done")
         # the in-process test transport returns a response only once it is complete: live
         # progress is checked against the real server in tests/e2e
         events = await _sse(api, f"/v1/recordings/{recording_id}/events", until="done")

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 from litestar.response import ServerSentEventMessage
 from nats.js import JetStreamContext
+from nats.js.api import ConsumerConfig, DeliverPolicy
 from secretary_contracts.messaging import ANSWER_DELTA
 
 from secretary_gateway.db import Database, QuestionRow, RecordingRow
@@ -47,7 +49,18 @@ async def answer_events(
     database: Database, js: JetStreamContext, question_id: str
 ) -> AsyncIterator[ServerSentEventMessage]:
     """Every `delta` of the answer so far (replayed for a late listener), then `answer`."""
-    subscription = await js.subscribe(ANSWER_DELTA.subject, ordered_consumer=True)
+    async with database.sessions() as session:
+        asked = await session.get(QuestionRow, question_id)
+    since = asked.created_at if asked is not None else datetime.now(UTC)
+    if since.tzinfo is None:  # SQLite returns it without its zone; it was written in UTC
+        since = since.replace(tzinfo=UTC)
+    # deltas are kept for weeks: start reading at the question, not at the stream's beginning
+    subscription = await js.subscribe(
+        ANSWER_DELTA.subject,
+        ordered_consumer=True,
+        deliver_policy=DeliverPolicy.BY_START_TIME,
+        config=ConsumerConfig(opt_start_time=since - timedelta(seconds=1)),
+    )
     try:
         while True:
             try:
