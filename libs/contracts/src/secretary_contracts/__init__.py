@@ -33,6 +33,7 @@ from secretary_contracts.events import (
     StageProgress,
     SummaryReady,
     TranscriptReady,
+    WebhookDelivery,
 )
 
 __all__ = [
@@ -66,5 +67,6 @@ __all__ = [
     "TranscriptReady",
     "TranscriptSegment",
     "TranscriptWord",
+    "WebhookDelivery",
     "Word",
 ]

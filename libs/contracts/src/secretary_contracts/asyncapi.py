@@ -29,6 +29,7 @@ def build_broker() -> NatsBroker:
         messaging.CONSUMER_MERGE_DIARIZATION,
         messaging.CONSUMER_GATEWAY_RECORDINGS,
         messaging.CONSUMER_GATEWAY_PROGRESS,
+        messaging.CONSUMER_GATEWAY_WEBHOOKS,
         messaging.CONSUMER_GATEWAY_DEAD_LETTERS,
         messaging.CONSUMER_TELEGRAM_RECORDINGS,
         messaging.CONSUMER_TELEGRAM_PROGRESS,

@@ -6,7 +6,7 @@ A change to a published event is additive only; a breaking change gets a new sub
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -114,6 +114,10 @@ class QuestionAsked(RecordingEvent):
     owner: str
     question: str
     language: str | None = None
+    speaker_names: dict[str, str] = Field(
+        default_factory=dict,
+        description="Names (or another label, to merge) the owner gave the speaker labels.",
+    )
 
 
 class Citation(BaseModel):
@@ -147,6 +151,15 @@ class AnswerFailed(RecordingEvent):
     owner: str
     code: ErrorCode
     message: str
+
+
+class WebhookDelivery(RecordingEvent):
+    """One event to POST to one registered webhook; retried with back-off until it lands."""
+
+    delivery_id: str
+    webhook_id: str
+    event: Literal["transcript.ready", "recording.failed"]
+    payload: dict[str, Any]
 
 
 class DeadLetter(BaseModel):

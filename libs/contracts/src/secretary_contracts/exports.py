@@ -5,7 +5,7 @@ Shared by every service that hands transcripts out (the REST API, the Telegram c
 
 from __future__ import annotations
 
-from secretary_contracts import Transcript
+from secretary_contracts import Transcript, TranscriptSegment
 
 
 def moment(seconds: float) -> str:
@@ -64,3 +64,30 @@ def to_vtt(transcript: Transcript) -> str:
             f"<v {speaker}>{text}\n"
         )
     return "\n".join(cues)
+
+
+def speaker_turns(transcript: Transcript) -> list[tuple[str, list[TranscriptSegment]]]:
+    """Consecutive segments of one speaker, grouped: the paragraphs of a readable transcript."""
+    names = _speaker_names(transcript)
+    turns: list[tuple[str, list[TranscriptSegment]]] = []
+    for segment in transcript.segments:
+        speaker = names.get(segment.speaker or "", segment.speaker or "UNKNOWN")
+        if turns and turns[-1][0] == speaker:
+            turns[-1][1].append(segment)
+        else:
+            turns.append((speaker, [segment]))
+    return turns
+
+
+def to_markdown(transcript: Transcript, title: str | None = None) -> str:
+    speakers = ", ".join(_speaker_names(transcript).values()) or "none"
+    lines = [
+        f"# {title or 'Transcript'}",
+        "",
+        f"*Language: {transcript.language} · Duration: {moment(transcript.duration_s)}"
+        f" · Speakers: {speakers}*",
+    ]
+    for speaker, segments in speaker_turns(transcript):
+        lines += ["", f"## {speaker}", ""]
+        lines += [f"**[{moment(s.start)}]** {s.text}  " for s in segments]
+    return "\n".join(lines) + "\n"

@@ -24,6 +24,7 @@ RECORDINGS_STREAM = "RECORDINGS"
 PROGRESS_STREAM = "PROGRESS"
 QA_STREAM = "QA"
 DEAD_LETTERS_STREAM = "DEAD_LETTERS"
+WEBHOOKS_STREAM = "WEBHOOKS"
 # JetStream's own advisories when a consumer gives up on a message: after max_deliver
 # deliveries (a worker that kept crashing or timing out included), or terminated by a worker.
 MAX_DELIVERIES_ADVISORY = "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES"
@@ -68,6 +69,11 @@ ANSWER_FAILED = EventSubject(
 STAGE_PROGRESS = EventSubject(
     "progress.recordings.v1", events.StageProgress, "How far a stage has got with a recording."
 )
+WEBHOOK_DELIVERY = EventSubject(
+    "webhooks.delivery.v1",
+    events.WebhookDelivery,
+    "An event for one owner's webhook, POSTed and retried by the gateway.",
+)
 
 ALL_SUBJECTS = (
     MEDIA_RECEIVED,
@@ -83,6 +89,7 @@ ALL_SUBJECTS = (
     ANSWER_READY,
     ANSWER_FAILED,
     STAGE_PROGRESS,
+    WEBHOOK_DELIVERY,
 )
 
 
@@ -114,6 +121,13 @@ STREAMS = (
         QA_STREAM,
         ("qa.>",),
         max_age=timedelta(days=30),
+        duplicate_window=timedelta(minutes=30),
+    ),
+    # Webhook deliveries wait here while a receiver is down (retried with back-off).
+    StreamSpec(
+        WEBHOOKS_STREAM,
+        ("webhooks.>",),
+        max_age=timedelta(days=3),
         duplicate_window=timedelta(minutes=30),
     ),
     # Dead letters are the advisories themselves; the message they name stays in RECORDINGS
@@ -195,6 +209,9 @@ CONSUMER_TELEGRAM_RECORDINGS = ConsumerSpec(
 CONSUMER_TELEGRAM_PROGRESS = ConsumerSpec(
     "telegram-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=3
 )
+CONSUMER_GATEWAY_WEBHOOKS = ConsumerSpec(
+    "gateway-webhooks", WEBHOOK_DELIVERY, WEBHOOKS_STREAM, timedelta(seconds=60), max_deliver=20
+)
 CONSUMER_GATEWAY_PROGRESS = ConsumerSpec(
     "gateway-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=5
 )
@@ -225,6 +242,10 @@ STAGE_OF_CONSUMER = {
 
 def audio_object_name(recording_id: str) -> str:
     return f"{recording_id}.wav"
+
+
+# Every artifact a recording can have, for deletion and retention.
+ARTIFACT_KINDS = ("asr", "diarization", "transcript", "summary")
 
 
 def artifact_object_name(recording_id: str, kind: str) -> str:

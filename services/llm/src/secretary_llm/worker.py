@@ -31,6 +31,7 @@ from secretary_contracts.messaging import (
     SUMMARY_READY,
     artifact_object_name,
 )
+from secretary_contracts.speakers import apply_speaker_names
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
 
@@ -137,22 +138,28 @@ class QuestionWorker:
                 on_failure=failed,
             )
 
-    async def _transcript(self, recording_id: str) -> tuple[Transcript, PassageIndex]:
-        if recording_id in self._indexes:
-            self._indexes.move_to_end(recording_id)
-            return self._indexes[recording_id]
+    async def _transcript(
+        self, recording_id: str, speaker_names: dict[str, str]
+    ) -> tuple[Transcript, PassageIndex]:
+        """The transcript with the owner's speaker names, and its passage index (cached)."""
+        key = f"{recording_id}:{sorted(speaker_names.items())}"
+        if key in self._indexes:
+            self._indexes.move_to_end(key)
+            return self._indexes[key]
         store = await self.broker.connection.jetstream().object_store(BUCKETS.artifacts)
         try:
             stored = await store.get(artifact_object_name(recording_id, "transcript"))
         except ObjectNotFoundError as missing:
             raise JobRejected(ErrorCode.TRANSCRIPT_NOT_READY) from missing
-        transcript = Transcript.model_validate_json(stored.data or b"{}")
+        transcript = apply_speaker_names(
+            Transcript.model_validate_json(stored.data or b"{}"), speaker_names
+        )
         index = PassageIndex(
             passages(transcript, self.settings.chunk_window_s),
             self.embedder,
             self.settings.retrieval_semantic_weight,
         )
-        self._indexes[recording_id] = (transcript, index)
+        self._indexes[key] = (transcript, index)
         while len(self._indexes) > self._cached_indexes:
             self._indexes.popitem(last=False)
         return transcript, index
@@ -175,7 +182,7 @@ class QuestionWorker:
         await kv.put(self._history_key(event), _HISTORY.dump_json(kept))
 
     async def answer(self, event: QuestionAsked, _: Progress) -> None:
-        transcript, index = await self._transcript(event.recording_id)
+        transcript, index = await self._transcript(event.recording_id, event.speaker_names)
         history = await self._history(event)
         buffer: list[str] = []
         sequence = 0

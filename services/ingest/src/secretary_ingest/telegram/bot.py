@@ -24,11 +24,11 @@ from secretary_contracts.messaging import (
     QUESTION_ASKED,
     RECORDING_DELETED,
     artifact_object_name,
-    audio_object_name,
 )
 from secretary_runtime import objects
 from secretary_runtime.logs import bound_recording
 from secretary_runtime.publishing import EventPublisher
+from secretary_runtime.recordings import purge_recording
 
 from secretary_ingest.settings import IngestSettings
 from secretary_ingest.telegram.media import incoming_media
@@ -367,6 +367,7 @@ class TelegramBot:
             await self._reply(message, say(language, "no_recording_for_question"))
             return
         question_id = uuid.uuid4().hex
+        asked_about = await self.state.recording(recording_id)
         await self.state.save_question(
             ChatQuestion(
                 question_id=question_id,
@@ -383,22 +384,18 @@ class TelegramBot:
                 owner=owner_of(_user_id(message)),
                 question=question,
                 language=language,
+                speaker_names=asked_about.speaker_names if asked_about else {},
             ),
             message_id=f"{recording_id}:question:{question_id}",
         )
         await self._reply(message, say(language, "question_stored", recording_id=recording_id))
 
     async def delete(self, recording: ChatRecording) -> None:
-        js = self.broker.connection.jetstream()
-        recording_id = recording.recording_id
-        await objects.delete_object(js, BUCKETS.media, recording_id)
-        await objects.delete_object(js, BUCKETS.audio, audio_object_name(recording_id))
-        for kind in ("asr", "diarization", "transcript"):
-            await objects.delete_object(
-                js, BUCKETS.artifacts, artifact_object_name(recording_id, kind)
-            )
+        await purge_recording(self.broker.connection.jetstream(), recording.recording_id)
         await self.state.forget(recording)
         await self.publisher.publish(
             RECORDING_DELETED,
-            RecordingDeleted(recording_id=recording_id, owner=owner_of(recording.user_id)),
+            RecordingDeleted(
+                recording_id=recording.recording_id, owner=owner_of(recording.user_id)
+            ),
         )

@@ -1,0 +1,51 @@
+"""Removes what the pipeline stored for a recording: on deletion, and when retention expires."""
+
+from __future__ import annotations
+
+from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
+from secretary_contracts.messaging import (
+    ARTIFACT_KINDS,
+    BUCKETS,
+    artifact_object_name,
+    audio_object_name,
+)
+
+from secretary_runtime.objects import delete_object
+
+# KV buckets whose keys start with the recording id (`<id>.<part>`)
+KEYED_BY_RECORDING = (BUCKETS.merge_state, BUCKETS.qa_history)
+
+
+async def purge_media(js: JetStreamContext, recording_id: str) -> None:
+    """The original file and its decoded audio: the large objects."""
+    await delete_object(js, BUCKETS.media, recording_id)
+    await delete_object(js, BUCKETS.audio, audio_object_name(recording_id))
+
+
+async def purge_recording(js: JetStreamContext, recording_id: str) -> None:
+    """Every object and key made for the recording; idempotent."""
+    await purge_media(js, recording_id)
+    for kind in ARTIFACT_KINDS:
+        await delete_object(js, BUCKETS.artifacts, artifact_object_name(recording_id, kind))
+    for bucket in KEYED_BY_RECORDING:
+        kv = await js.key_value(bucket)
+        for key in await keys_of_recording(kv, recording_id):
+            await kv.purge(key)
+
+
+async def keys_of_recording(kv: KeyValue, recording_id: str) -> list[str]:
+    """The bucket's live keys under `<recording id>.`, filtered by the server.
+
+    (`KeyValue.keys(filters=...)` lists every key and matches substrings on the client.)
+    """
+    watcher = await kv.watch(f"{recording_id}.>", ignore_deletes=True, meta_only=True)
+    keys = []
+    try:
+        async for entry in watcher:
+            if entry is None:  # the watcher's marker: every current value was delivered
+                break
+            keys.append(entry.key)
+    finally:
+        await watcher.stop()
+    return keys
