@@ -53,22 +53,22 @@ def make_recording(minutes: float, directory: Path) -> tuple[Path, Any]:
 
 
 def run_pipeline(media: Path, data_dir: Path) -> dict[str, Any]:
-    from secretary_cli import client
     from secretary_cli.stack import Stack, free_port
 
     stack = Stack(data_dir, free_port(), log_level="INFO")
     stack.start()
     try:
         stack.wait_ready(timeout_s=600)
+        gateway = stack.gateway
         time.sleep(2)  # let every worker finish start-up before the clock starts
         cpu_before = {n: _proc_cpu_s(p.pid) for n, p in stack.processes.items()}
         started = time.monotonic()
-        created = client.upload(stack.gateway_url, media)
-        final = client.watch(stack.gateway_url, created["id"], SPEECH_TIMEOUT_S, poll_s=0.2)
+        created = gateway.upload(media)
+        final = gateway.watch(created["id"], SPEECH_TIMEOUT_S, poll_s=0.2)
         wall = time.monotonic() - started
         cpu = {n: _proc_cpu_s(p.pid) - cpu_before[n] for n, p in stack.processes.items()}
         rss = {n: _proc_peak_rss_mb(p.pid) for n, p in stack.processes.items()}
-        transcript = json.loads(client.transcript(stack.gateway_url, created["id"], "json"))
+        transcript = json.loads(gateway.transcript(created["id"], "json"))
     finally:
         stack.stop()
     stages: dict[str, float] = {}

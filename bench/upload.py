@@ -41,6 +41,7 @@ def main() -> None:
         stack.start(services=("gateway",))
         try:
             stack.wait_ready()
+            gateway = stack.gateway
             pid = stack.processes["gateway"].pid
             before = _rss_mb(pid)
             peak = before
@@ -56,8 +57,8 @@ def main() -> None:
             sampler.start()
             started = time.monotonic()
             with source.open("rb") as body:
-                response = httpx.post(
-                    f"{stack.gateway_url}/v1/recordings",
+                response = gateway.http.post(
+                    "/v1/recordings",
                     files={"file": ("big.bin", body)},
                     timeout=httpx.Timeout(30, read=None, write=None),
                 )

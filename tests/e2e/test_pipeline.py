@@ -7,9 +7,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from secretary_cli import client
 from secretary_cli.stack import Stack
 from secretary_testing.fixtures import running_stack
 from secretary_testing.media import Utterance, silent_video
@@ -30,10 +28,10 @@ def test_dialogue_video_becomes_a_speaker_labelled_transcript(
     stack: Stack, dialogue: tuple[Path, list[Utterance]], dialogue_video: Path
 ) -> None:
     _, truth = dialogue
-    created = client.upload(stack.gateway_url, dialogue_video, {"title": "Planning"})
+    created = stack.gateway.upload(dialogue_video, {"title": "Planning"})
     assert created["status"] == "queued"
     seen: list[dict] = []
-    final = client.watch(stack.gateway_url, created["id"], timeout_s=300, on_update=seen.append)
+    final = stack.gateway.watch(created["id"], timeout_s=300, on_update=seen.append)
 
     assert final["status"] == "done", final
     assert final["language"] == "en"
@@ -42,7 +40,7 @@ def test_dialogue_video_becomes_a_speaker_labelled_transcript(
     assert final["progress"] == 1.0
     assert any(s["status"] == "processing" for s in seen)
 
-    transcript = httpx.get(f"{stack.gateway_url}/v1/recordings/{created['id']}/transcript").json()
+    transcript = stack.gateway.http.get(f"/v1/recordings/{created['id']}/transcript").json()
     assert {s["id"] for s in transcript["speakers"]} == {"SPEAKER_00", "SPEAKER_01"}
     wer = word_error_rate(truth, transcript)
     accuracy = speaker_accuracy(truth, transcript)
@@ -50,20 +48,20 @@ def test_dialogue_video_becomes_a_speaker_labelled_transcript(
     assert wer <= 0.15, wer
     assert accuracy >= 0.9, accuracy
 
-    text = client.transcript(stack.gateway_url, created["id"], "txt")
+    text = stack.gateway.transcript(created["id"], "txt")
     assert text.splitlines()[0].startswith("[00:00:00] SPEAKER_0")
-    srt = client.transcript(stack.gateway_url, created["id"], "srt")
+    srt = stack.gateway.transcript(created["id"], "srt")
     assert srt.startswith("1\n00:00:0")
-    vtt = client.transcript(stack.gateway_url, created["id"], "vtt")
+    vtt = stack.gateway.transcript(created["id"], "vtt")
     assert vtt.startswith("WEBVTT")
 
 
 def test_progress_streams_as_server_sent_events(stack: Stack, dialogue_video: Path) -> None:
-    created = client.upload(stack.gateway_url, dialogue_video)
+    created = stack.gateway.upload(dialogue_video)
     events: list[tuple[str, dict]] = []
     kind = ""
-    with httpx.stream(
-        "GET", f"{stack.gateway_url}/v1/recordings/{created['id']}/events", timeout=300
+    with stack.gateway.http.stream(
+        "GET", f"/v1/recordings/{created['id']}/events", timeout=300
     ) as response:
         for line in response.iter_lines():
             if line.startswith("event:"):
@@ -79,7 +77,7 @@ def test_progress_streams_as_server_sent_events(stack: Stack, dialogue_video: Pa
 
 def _wait_failed(stack: Stack, recording_id: str) -> dict:
     started = time.monotonic()
-    final = client.watch(stack.gateway_url, recording_id, timeout_s=60)
+    final = stack.gateway.watch(recording_id, timeout_s=60)
     assert time.monotonic() - started < 60
     assert final["status"] == "failed", final
     return final
@@ -88,10 +86,10 @@ def _wait_failed(stack: Stack, recording_id: str) -> dict:
 def test_text_file_named_mp3_is_not_media(stack: Stack, tmp_path: Path) -> None:
     fake = tmp_path / "minutes.mp3"
     fake.write_text("These are the minutes of the meeting, typed by hand.\n" * 50)
-    created = client.upload(stack.gateway_url, fake)
+    created = stack.gateway.upload(fake)
     final = _wait_failed(stack, created["id"])
     assert final["error"]["code"] == "not_media"
-    response = httpx.get(f"{stack.gateway_url}/v1/recordings/{created['id']}/transcript")
+    response = stack.gateway.http.get(f"/v1/recordings/{created['id']}/transcript")
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "recording_failed"
 
@@ -99,13 +97,13 @@ def test_text_file_named_mp3_is_not_media(stack: Stack, tmp_path: Path) -> None:
 def test_truncated_video_is_corrupt(stack: Stack, dialogue_video: Path, tmp_path: Path) -> None:
     truncated = tmp_path / "cut.mp4"
     truncated.write_bytes(dialogue_video.read_bytes()[: dialogue_video.stat().st_size // 2])
-    created = client.upload(stack.gateway_url, truncated)
+    created = stack.gateway.upload(truncated)
     final = _wait_failed(stack, created["id"])
     assert final["error"]["code"] == "corrupt_media"
 
 
 def test_video_without_audio_has_no_audio_stream(stack: Stack, tmp_path: Path) -> None:
-    created = client.upload(stack.gateway_url, silent_video(tmp_path / "screen.mp4", 2))
+    created = stack.gateway.upload(silent_video(tmp_path / "screen.mp4", 2))
     assert _wait_failed(stack, created["id"])["error"]["code"] == "no_audio_stream"
 
 
@@ -113,7 +111,7 @@ def test_empty_file_is_refused_at_once(stack: Stack, tmp_path: Path) -> None:
     empty = tmp_path / "empty.m4a"
     empty.write_bytes(b"")
     with empty.open("rb") as body:
-        response = httpx.post(f"{stack.gateway_url}/v1/recordings", files={"file": body})
+        response = stack.gateway.http.post("/v1/recordings", files={"file": body})
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "empty_file"
 
@@ -122,20 +120,20 @@ def test_upload_over_the_limit_is_refused(stack: Stack, tmp_path: Path) -> None:
     big = tmp_path / "big.wav"
     big.write_bytes(b"\0" * (UPLOAD_LIMIT + 1024 * 1024))
     with big.open("rb") as body:
-        response = httpx.post(f"{stack.gateway_url}/v1/recordings", files={"file": body})
+        response = stack.gateway.http.post("/v1/recordings", files={"file": body})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "too_large"
 
 
 def test_unknown_recording_is_404(stack: Stack) -> None:
-    response = httpx.get(f"{stack.gateway_url}/v1/recordings/0123456789abcdef")
+    response = stack.gateway.http.get("/v1/recordings/0123456789abcdef")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "recording_not_found"
 
 
 def test_gateway_and_services_survive_bad_input(stack: Stack) -> None:
-    assert httpx.get(f"{stack.gateway_url}/readyz").status_code == 200
+    assert stack.gateway.http.get("/readyz").status_code == 200
     assert stack.dead() == []
-    listed = httpx.get(f"{stack.gateway_url}/v1/recordings").json()["items"]
+    listed = stack.gateway.http.get("/v1/recordings").json()["items"]
     statuses = {r["filename"]: r["status"] for r in listed}
     assert statuses.get("meeting.mp4") == "done"

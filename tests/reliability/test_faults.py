@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 import nats
 import pytest
-from secretary_cli import client
 from secretary_cli.__main__ import main as cli_main
 from secretary_cli.dead_letters import list_dead_letters
 from secretary_cli.stack import Stack
@@ -92,12 +90,12 @@ def _wait_ready_again(stack: Stack, timeout_s: float = 180) -> None:
 def test_worker_killed_mid_job_the_job_finishes_once(
     stack: Stack, dialogue_video: Path, service: str
 ) -> None:
-    created = client.upload(stack.gateway_url, dialogue_video)
+    created = stack.gateway.upload(dialogue_video)
     _wait_for_log(stack, service, rf"{service} started recording_id={created['id']}")
     restarts = stack.restarts.get(service, 0)
     killed_at = time.monotonic()
     stack.kill(service)
-    final = client.watch(stack.gateway_url, created["id"], timeout_s=300)
+    final = stack.gateway.watch(created["id"], timeout_s=300)
     recovery = time.monotonic() - killed_at
     print(f"\n{service} killed mid-job: done {recovery:.1f} s after the kill")
     assert final["status"] == "done", final
@@ -107,10 +105,10 @@ def test_worker_killed_mid_job_the_job_finishes_once(
 
 
 def test_merge_killed_while_a_recording_is_in_flight(stack: Stack, dialogue_video: Path) -> None:
-    created = client.upload(stack.gateway_url, dialogue_video)
+    created = stack.gateway.upload(dialogue_video)
     _wait_for_log(stack, "asr", rf"asr started recording_id={created['id']}")
     stack.kill("merge")
-    final = client.watch(stack.gateway_url, created["id"], timeout_s=300)
+    final = stack.gateway.watch(created["id"], timeout_s=300)
     assert final["status"] == "done", final
     assert _transcript_events(stack).count(created["id"]) == 1
     _wait_ready_again(stack)
@@ -119,7 +117,7 @@ def test_merge_killed_while_a_recording_is_in_flight(stack: Stack, dialogue_vide
 def test_sigterm_hands_the_job_back_and_the_worker_leaves_promptly(
     stack: Stack, dialogue_video: Path
 ) -> None:
-    created = client.upload(stack.gateway_url, dialogue_video)
+    created = stack.gateway.upload(dialogue_video)
     _wait_for_log(stack, "asr", rf"asr started recording_id={created['id']}")
     process = stack.processes["asr"]
     sent = time.monotonic()
@@ -128,19 +126,19 @@ def test_sigterm_hands_the_job_back_and_the_worker_leaves_promptly(
     exit_s = time.monotonic() - sent
     print(f"\nasr left {exit_s:.1f} s after SIGTERM (grace 1 s)")
     assert exit_s < 10
-    final = client.watch(stack.gateway_url, created["id"], timeout_s=300)
+    final = stack.gateway.watch(created["id"], timeout_s=300)
     assert final["status"] == "done", final
     assert _transcript_events(stack).count(created["id"]) == 1
     _wait_ready_again(stack)
 
 
 def test_nats_restart_with_recordings_in_flight(stack: Stack, dialogue_video: Path) -> None:
-    ids = [client.upload(stack.gateway_url, dialogue_video)["id"] for _ in range(3)]
+    ids = [stack.gateway.upload(dialogue_video)["id"] for _ in range(3)]
     _wait_for_log(stack, "asr", rf"asr started recording_id={ids[0]}")
     assert stack.nats is not None
     down_at = time.monotonic()
     stack.nats.restart()
-    finals = [client.watch(stack.gateway_url, i, timeout_s=300) for i in ids]
+    finals = [stack.gateway.watch(i, timeout_s=300) for i in ids]
     recovery = time.monotonic() - down_at
     print(f"\nnats-server restarted: 3 in-flight recordings done {recovery:.1f} s later")
     assert [f["status"] for f in finals] == ["done"] * 3
@@ -151,8 +149,8 @@ def test_nats_restart_with_recordings_in_flight(stack: Stack, dialogue_video: Pa
 def test_same_event_published_twice_gives_one_transcript(
     stack: Stack, dialogue_video: Path
 ) -> None:
-    created = client.upload(stack.gateway_url, dialogue_video)
-    final = client.watch(stack.gateway_url, created["id"], timeout_s=300)
+    created = stack.gateway.upload(dialogue_video)
+    final = stack.gateway.watch(created["id"], timeout_s=300)
     assert final["status"] == "done"
 
     async def publish_again() -> None:
@@ -178,14 +176,14 @@ def test_same_event_published_twice_gives_one_transcript(
     _wait_for_log(stack, "ingest", rf"prepare finished recording_id={created['id']}", times=2)
     time.sleep(3)
     assert _transcript_events(stack).count(created["id"]) == 1
-    assert client.watch(stack.gateway_url, created["id"], timeout_s=10)["status"] == "done"
+    assert stack.gateway.watch(created["id"], timeout_s=10)["status"] == "done"
 
 
 def test_poison_message_lands_in_the_dead_letters_and_fails_the_recording(
     stack: Stack, tmp_path: Path
 ) -> None:
     """Valid JSON, impossible content: the media it names does not exist."""
-    created = client.upload(stack.gateway_url, tone(tmp_path / "tone.wav"))
+    created = stack.gateway.upload(tone(tmp_path / "tone.wav"))
     recording_id = "poison" + created["id"][6:]
 
     async def publish_poison() -> None:
@@ -204,7 +202,7 @@ def test_poison_message_lands_in_the_dead_letters_and_fails_the_recording(
 
     started = time.monotonic()
     asyncio.run(publish_poison())
-    final = client.watch(stack.gateway_url, recording_id, timeout_s=120)
+    final = stack.gateway.watch(recording_id, timeout_s=120)
     print(f"\npoison message: recording failed {time.monotonic() - started:.1f} s after publish")
     assert final["status"] == "failed"
     assert final["error"]["code"] == "stage_failed"
@@ -245,11 +243,8 @@ def test_dead_letters_can_be_listed_and_retried(
 def test_twenty_recordings_at_once(stack: Stack, dialogue_video: Path) -> None:
     started = time.monotonic()
     with ThreadPoolExecutor(max_workers=20) as pool:
-        ids = [
-            c["id"]
-            for c in pool.map(lambda _: client.upload(stack.gateway_url, dialogue_video), range(20))
-        ]
-    finals = [client.watch(stack.gateway_url, i, timeout_s=900, poll_s=1.0) for i in ids]
+        ids = [c["id"] for c in pool.map(lambda _: stack.gateway.upload(dialogue_video), range(20))]
+    finals = [stack.gateway.watch(i, timeout_s=900, poll_s=1.0) for i in ids]
     elapsed = time.monotonic() - started
     audio_minutes = sum(f["duration_s"] for f in finals) / 60
     print(
@@ -273,7 +268,7 @@ def _media_bytes(stack: Stack) -> int:
 
 
 def test_client_that_disconnects_mid_upload_leaves_nothing(stack: Stack) -> None:
-    listed_before = httpx.get(f"{stack.gateway_url}/v1/recordings").json()["items"]
+    listed_before = stack.gateway.http.get("/v1/recordings").json()["items"]
     before = _media_bytes(stack)
     boundary = "x" * 20
     head = (
@@ -292,9 +287,9 @@ def test_client_that_disconnects_mid_upload_leaves_nothing(stack: Stack) -> None
             connection.sendall(os.urandom(256 * 1024))
     time.sleep(2)
     assert _media_bytes(stack) - before < 1024
-    listed_after = httpx.get(f"{stack.gateway_url}/v1/recordings").json()["items"]
+    listed_after = stack.gateway.http.get("/v1/recordings").json()["items"]
     assert len(listed_after) == len(listed_before)
-    assert httpx.get(f"{stack.gateway_url}/readyz").status_code == 200
+    assert stack.gateway.http.get("/readyz").status_code == 200
 
 
 def test_ten_hour_header_and_seven_hour_silence(stack: Stack, tmp_path: Path) -> None:
@@ -338,15 +333,11 @@ def test_ten_hour_header_and_seven_hour_silence(stack: Stack, tmp_path: Path) ->
     assert bomb.stat().st_size < 20 * 1024 * 1024
     # the header's claim is not believed: ffmpeg measures what is there (2 s of silence)
     # and nothing sizes a buffer for ten hours
-    lying = client.watch(
-        stack.gateway_url, client.upload(stack.gateway_url, lying_wav)["id"], timeout_s=60
-    )
+    lying = stack.gateway.watch(stack.gateway.upload(lying_wav)["id"], timeout_s=60)
     assert (lying["status"], lying["error"]["code"]) == ("failed", "no_speech")
     # seven hours of real (silent) audio: refused from the probe, before decoding
     started = time.monotonic()
-    long_one = client.watch(
-        stack.gateway_url, client.upload(stack.gateway_url, bomb)["id"], timeout_s=60
-    )
+    long_one = stack.gateway.watch(stack.gateway.upload(bomb)["id"], timeout_s=60)
     assert (long_one["status"], long_one["error"]["code"]) == ("failed", "too_long")
     assert time.monotonic() - started < 30
 
@@ -373,6 +364,6 @@ def test_absurd_metadata_is_harmless(stack: Stack, dialogue: tuple, tmp_path: Pa
         ],
         check=True,
     )
-    created = client.upload(stack.gateway_url, odd, {"title": "x" * 400})
-    final = client.watch(stack.gateway_url, created["id"], timeout_s=300)
+    created = stack.gateway.upload(odd, {"title": "x" * 400})
+    final = stack.gateway.watch(created["id"], timeout_s=300)
     assert final["status"] == "done", final

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,10 +28,8 @@ def _run(args: argparse.Namespace) -> int:
         fields = {"language": args.language} if args.language else {}
         if args.speakers:
             fields["num_speakers"] = str(args.speakers)
-        created = client.upload(stack.gateway_url, media, fields)
-        final = client.watch(
-            stack.gateway_url, created["id"], args.timeout, on_update=client.ProgressPrinter()
-        )
+        created = stack.gateway.upload(media, fields)
+        final = stack.gateway.watch(created["id"], args.timeout, on_update=client.ProgressPrinter())
         if final["status"] == "failed":
             error = final.get("error") or {}
             print(f"failed: {error.get('code')}: {error.get('message')}", file=sys.stderr)
@@ -39,7 +38,7 @@ def _run(args: argparse.Namespace) -> int:
             f"\n{media.name}: {final['duration_s']:.0f} s, language {final['language']}, "
             f"{final['speaker_count']} speaker(s)\n"
         )
-        print(client.transcript(stack.gateway_url, created["id"], "txt"), end="")
+        print(stack.gateway.transcript(created["id"], "txt"), end="")
         return 0
     finally:
         stack.stop()
@@ -63,7 +62,8 @@ def _up(args: argparse.Namespace) -> int:
         assert stack.nats is not None
         (Path(args.data_dir) / "nats.url").write_text(stack.nats.url)
         print(
-            f"secretary is up: {stack.gateway_url}, NATS at {stack.nats.url} (Ctrl-C stops it)",
+            f"secretary is up: {stack.gateway_url}, NATS at {stack.nats.url} (Ctrl-C stops it)\n"
+            f"API key for owner 'local' (also in {stack.api_key_file}): {stack.api_key}",
             file=sys.stderr,
         )
         while not stopping:
@@ -103,6 +103,16 @@ def _dlq(args: argparse.Namespace) -> int:
     return 0
 
 
+def _keys(args: argparse.Namespace, rest: list[str]) -> int:
+    """API keys live in the gateway's database; the gateway's own command manages them."""
+    env = dict(os.environ)
+    env.setdefault(
+        "SECRETARY_DATABASE_URL", f"sqlite+aiosqlite:///{Path(args.data_dir) / 'secretary.db'}"
+    )
+    command = [sys.executable, "-m", "secretary_gateway.keys", *rest]
+    return subprocess.run(command, env=env, check=False).returncode
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="secretary", description=__doc__)
     parser.add_argument("--data-dir", default=".data", help="Where NATS, SQLite and logs live.")
@@ -133,7 +143,18 @@ def main(argv: list[str] | None = None) -> int:
     dlq.add_argument("--nats-url", default=os.environ.get("SECRETARY_NATS_URL", ""))
     dlq.set_defaults(handler=_dlq)
 
-    args = parser.parse_args(argv)
+    keys = commands.add_parser(
+        "keys",
+        help="API keys: create --owner NAME [--name WHAT] | list [--owner NAME] | revoke ID.",
+        add_help=False,
+    )
+    keys.set_defaults(handler=None)
+
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "keys":
+        return _keys(args, rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
     return int(args.handler(args))
 
 

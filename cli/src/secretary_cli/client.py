@@ -11,44 +11,56 @@ from typing import Any
 import httpx
 
 
-def upload(base_url: str, path: Path, fields: dict[str, str] | None = None) -> dict[str, Any]:
-    with path.open("rb") as media:
-        response = httpx.post(
-            f"{base_url}/v1/recordings",
-            files={"file": (path.name, media)},
-            data=fields or {},
-            timeout=httpx.Timeout(30, read=None, write=None),
+class Gateway:
+    """The REST API with one API key."""
+
+    def __init__(self, base_url: str, api_key: str) -> None:
+        self.base_url = base_url
+        self.http = httpx.Client(
+            base_url=base_url,
+            headers={"Authorization": f"Bearer {api_key}"},
+            timeout=httpx.Timeout(30, read=60),
         )
-    if response.status_code != 201:
-        raise RuntimeError(f"upload refused ({response.status_code}): {response.text}")
-    return dict(response.json())
 
+    def upload(self, path: Path, fields: dict[str, str] | None = None) -> dict[str, Any]:
+        with path.open("rb") as media:
+            response = self.http.post(
+                "/v1/recordings",
+                files={"file": (path.name, media)},
+                data=fields or {},
+                timeout=httpx.Timeout(30, read=None, write=None),
+            )
+        if response.status_code != 201:
+            raise RuntimeError(f"upload refused ({response.status_code}): {response.text}")
+        return dict(response.json())
 
-def watch(
-    base_url: str,
-    recording_id: str,
-    timeout_s: float,
-    on_update: Callable[[dict[str, Any]], None] | None = None,
-    poll_s: float = 0.5,
-) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        state = dict(httpx.get(f"{base_url}/v1/recordings/{recording_id}", timeout=10).json())
-        if on_update:
-            on_update(state)
-        if state["status"] in ("done", "failed"):
-            return state
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"recording {recording_id} is still {state['status']}")
-        time.sleep(poll_s)
+    def status(self, recording_id: str) -> dict[str, Any]:
+        return dict(self.http.get(f"/v1/recordings/{recording_id}").json())
 
+    def watch(
+        self,
+        recording_id: str,
+        timeout_s: float,
+        on_update: Callable[[dict[str, Any]], None] | None = None,
+        poll_s: float = 0.5,
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            state = self.status(recording_id)
+            if on_update:
+                on_update(state)
+            if state["status"] in ("done", "failed"):
+                return state
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"recording {recording_id} is still {state['status']}")
+            time.sleep(poll_s)
 
-def transcript(base_url: str, recording_id: str, fmt: str = "txt") -> str:
-    response = httpx.get(
-        f"{base_url}/v1/recordings/{recording_id}/transcript", params={"format": fmt}, timeout=30
-    )
-    response.raise_for_status()
-    return response.text
+    def transcript(self, recording_id: str, fmt: str = "txt") -> str:
+        response = self.http.get(
+            f"/v1/recordings/{recording_id}/transcript", params={"format": fmt}
+        )
+        response.raise_for_status()
+        return response.text
 
 
 def progress_bar(state: dict[str, Any], width: int = 30) -> str:

@@ -9,11 +9,13 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO
 
 import httpx
 
+from secretary_cli.client import Gateway
 from secretary_cli.nats_server import NatsServer
 
 SERVICES = ("ingest", "asr", "diarize", "merge", "gateway")
@@ -64,6 +66,39 @@ class Stack:
     @property
     def gateway_url(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def api_key_file(self) -> Path:
+        return self.data_dir / "api-key"
+
+    @cached_property
+    def api_key(self) -> str:
+        """The local owner's key: kept in the data directory, created on first use."""
+        if self.api_key_file.exists():
+            token = self.api_key_file.read_text().strip()
+            probe = httpx.get(
+                f"{self.gateway_url}/v1/recordings",
+                params={"limit": 1},
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            if probe.status_code == 200:
+                return token
+        created = subprocess.run(
+            [sys.executable, "-m", "secretary_gateway.keys", "create", "--owner", "local"],
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        token = created.stdout.strip()
+        self.api_key_file.write_text(token + "\n")
+        self.api_key_file.chmod(0o600)
+        return token
+
+    @cached_property
+    def gateway(self) -> Gateway:
+        return Gateway(self.gateway_url, self.api_key)
 
     def environment(self) -> dict[str, str]:
         assert self.nats is not None

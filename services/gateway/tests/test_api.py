@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import os
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import nats
@@ -25,34 +24,8 @@ from secretary_contracts import (
     StageProgress,
 )
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
-from secretary_gateway.app import create_app
 from secretary_gateway.settings import GatewaySettings
-
-
-async def _wait_for_status(api: AsyncTestClient, recording_id: str, status: str) -> dict:
-    state: dict = {}
-    for _ in range(50):
-        state = (await api.get(f"/v1/recordings/{recording_id}")).json()
-        if state["status"] == status:
-            break
-        await asyncio.sleep(0.1)
-    return state
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def api(
-    request: pytest.FixtureRequest, nats_server: NatsServer, tmp_path: Path
-) -> AsyncIterator[AsyncTestClient]:
-    database_url = (
-        f"sqlite+aiosqlite:///{tmp_path}/gateway.db"
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgresql_url")
-    )
-    settings = GatewaySettings(
-        nats_url=nats_server.url, database_url=database_url, max_upload_bytes=2 * 1024 * 1024
-    )
-    async with AsyncTestClient(create_app(settings)) as client:
-        yield client
+from secretary_testing.gateway import running_gateway, wait_for_status
 
 
 async def _next_media_received(nats_client: Client, recording_id: str) -> MediaReceived:
@@ -156,7 +129,7 @@ async def test_projection_is_idempotent_and_terminal_states_stick(
     ]:
         await js.publish(subject, event.model_dump_json().encode())
 
-    await _wait_for_status(api, recording_id, "failed")
+    await wait_for_status(api, recording_id, "failed")
     # progress is its own stream: once a recording is failed, a late progress changes nothing
     await js.publish("progress.recordings.v1", late_progress.model_dump_json().encode())
     await asyncio.sleep(0.5)
@@ -206,7 +179,7 @@ async def test_a_message_no_worker_ever_acks_fails_the_recording(
         with pytest.raises(TimeoutError):
             await subscription.fetch(1, timeout=1)
         await subscription.unsubscribe()
-        state = await _wait_for_status(api, recording_id, "failed")
+        state = await wait_for_status(api, recording_id, "failed")
         assert state["status"] == "failed"
         assert state["error"]["code"] == "stage_failed"
         assert "asr gave up after 2 deliveries" in state["error"]["message"]
@@ -223,7 +196,7 @@ async def test_a_recording_that_stops_moving_is_reported(
         stuck_after_s=1.0,
         stuck_check_every_s=0.2,
     )
-    async with AsyncTestClient(create_app(settings)) as api:
+    async with running_gateway(settings) as api:
         response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
         recording_id = response.json()["id"]
         waiting = await api.post("/v1/recordings", files={"file": ("b.wav", b"x" * 100)})
@@ -234,7 +207,7 @@ async def test_a_recording_that_stops_moving_is_reported(
             "progress.recordings.v1", progress.model_dump_json().encode()
         )
         await client.close()
-        state = await _wait_for_status(api, recording_id, "failed")
+        state = await wait_for_status(api, recording_id, "failed")
         assert state["status"] == "failed"
         assert state["error"]["code"] == "stage_timeout"
         assert "no progress in prepare" in state["error"]["message"]
@@ -256,7 +229,7 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/questions.db",
         answer_wait_s=0.5,
     )
-    async with AsyncTestClient(create_app(settings)) as api:
+    async with running_gateway(settings) as api:
         response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
         recording_id = response.json()["id"]
         early = await api.post(f"/v1/recordings/{recording_id}/questions", json={"question": "?"})
@@ -284,7 +257,7 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
                 segment_count=0,
             ),
         )
-        await _wait_for_status(api, recording_id, "done")
+        await wait_for_status(api, recording_id, "done")
 
         # no llm service runs here: the question is accepted and left pending
         asked = await api.post(
@@ -302,7 +275,7 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
             AnswerReady(
                 recording_id=recording_id,
                 question_id=question["id"],
-                owner="local",
+                owner="alice",
                 question="What was decided?",
                 answer="The website [00:01] SPEAKER_00",
                 supported=True,
@@ -387,7 +360,7 @@ async def test_progress_and_answers_stream_as_server_sent_events(
         database_url=f"sqlite+aiosqlite:///{tmp_path}/sse.db",
         answer_wait_s=0,
     )
-    async with AsyncTestClient(create_app(settings)) as api:
+    async with running_gateway(settings) as api:
         recording_id = (
             await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
         ).json()["id"]
@@ -415,7 +388,7 @@ async def test_progress_and_answers_stream_as_server_sent_events(
                 segment_count=0,
             ),
         )
-        await _wait_for_status(api, recording_id, "done")
+        await wait_for_status(api, recording_id, "done")
         # the in-process test transport returns a response only once it is complete: live
         # progress is checked against the real server in tests/e2e
         events = await _sse(api, f"/v1/recordings/{recording_id}/events", until="done")
@@ -440,7 +413,7 @@ async def test_progress_and_answers_stream_as_server_sent_events(
             AnswerReady(
                 recording_id=recording_id,
                 question_id=question["id"],
-                owner="local",
+                owner="alice",
                 question="Why?",
                 answer="The recording does not say.",
                 supported=False,

@@ -8,57 +8,119 @@ from contextlib import asynccontextmanager
 
 from litestar import Litestar
 from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme, Server, Tag
 from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker
 
 from secretary_gateway.answers import AnswerProjector
-from secretary_gateway.api import (
-    QuestionController,
-    RecordingController,
-    get_summary,
-    healthz,
-    readyz,
-)
+from secretary_gateway.auth import PUBLIC_PATHS, ApiKeyAuthentication
 from secretary_gateway.db import Database
 from secretary_gateway.dead_letters import DeadLetterWatcher
 from secretary_gateway.errors import EXCEPTION_HANDLERS
+from secretary_gateway.metrics import Metrics
 from secretary_gateway.projector import Projector
+from secretary_gateway.retention import RetentionSweeper
+from secretary_gateway.routes.common import owner_of
+from secretary_gateway.routes.health import healthz, metrics, readyz
+from secretary_gateway.routes.questions import QuestionController
+from secretary_gateway.routes.recordings import RecordingController
+from secretary_gateway.routes.search import search_transcripts
+from secretary_gateway.routes.webhooks import WebhookController
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.watchdog import StuckRecordingWatchdog
+from secretary_gateway.webhooks import WebhookSender
+
+OPENAPI = OpenAPIConfig(
+    title="secretary",
+    version="1.0.0",
+    description="Speaker-labelled transcripts of meetings, and answers about them. Every"
+    " route but the probes needs `Authorization: Bearer <API key>` (`secretary keys create"
+    ' --owner NAME`); errors are `{"error": {"code", "message"}}`.',
+    servers=[Server(url="/")],
+    tags=[
+        Tag(name="recordings", description="Upload, follow, read, export and delete."),
+        Tag(name="questions", description="Grounded answers with `[mm:ss] Speaker` sources."),
+        Tag(name="search", description="Full-text search over my transcripts."),
+        Tag(name="webhooks", description="Signed POSTs when a recording is done or failed."),
+        Tag(name="operations", description="Probes and Prometheus metrics (no key needed)."),
+    ],
+    components=Components(
+        security_schemes={
+            "ApiKey": SecurityScheme(
+                type="http",
+                scheme="bearer",
+                description="An API key from `secretary keys create --owner NAME`.",
+            )
+        }
+    ),
+    security=[{"ApiKey": []}],
+)
 
 
 def create_app(settings: GatewaySettings) -> Litestar:
     broker = create_broker(settings)
     database = Database(settings.database_url)
-    Projector(broker, database).register()
+    telemetry = Metrics()
+    Projector(broker, database, telemetry).register()
     DeadLetterWatcher(broker).register()
     AnswerProjector(broker, database).register()
+    sender = WebhookSender(broker, database, settings, telemetry)
+    sender.register()
     watchdog = StuckRecordingWatchdog(
         database, EventPublisher(broker), settings.stuck_after_s, settings.stuck_check_every_s
+    )
+    retention = RetentionSweeper(
+        broker,
+        database,
+        settings.media_retention_days,
+        settings.transcript_retention_days,
+        settings.retention_check_every_s,
     )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await database.create_schema()
+        await database.migrate()
         await broker.connect()
         await declare_infrastructure(broker.connection.jetstream(), settings.stream_replicas)
         await broker.start()
-        watching = asyncio.create_task(watchdog.run_forever())
+        background = [
+            asyncio.create_task(watchdog.run_forever()),
+            asyncio.create_task(retention.run_forever()),
+        ]
         try:
             yield
         finally:
-            watching.cancel()
+            for task in background:
+                task.cancel()
             await broker.stop()
+            await sender.close()
             await database.close()
 
     return Litestar(
-        route_handlers=[RecordingController, QuestionController, get_summary, healthz, readyz],
+        route_handlers=[
+            RecordingController,
+            QuestionController,
+            WebhookController,
+            search_transcripts,
+            healthz,
+            readyz,
+            metrics,
+        ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "broker": broker, "database": database}),
+        dependencies={"owner": Provide(owner_of, sync_to_thread=False)},
+        state=State(
+            {"settings": settings, "broker": broker, "database": database, "metrics": telemetry}
+        ),
+        middleware=[
+            telemetry.middleware,
+            DefineMiddleware(ApiKeyAuthentication, exclude=PUBLIC_PATHS),
+        ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(title="secretary", version="0.1.0"),
+        openapi_config=OPENAPI,
         # the process's logging is configured once, in __main__, like every service's
         logging_config=None,
     )

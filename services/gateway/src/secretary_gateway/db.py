@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from alembic import command
+from alembic.config import Config
 from secretary_contracts import MediaReceived, Stage
-from sqlalchemy import JSON, DateTime, Float, Integer, String, Text, text
+from sqlalchemy import JSON, Connection, DateTime, Float, Integer, String, Text, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -39,7 +41,15 @@ class RecordingRow(Base):
     speaker_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    speaker_names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # when each stage first finished (ISO times): stage durations for /metrics and the API
+    timeline: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    media_deleted_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
@@ -83,6 +93,78 @@ class TranscriptRow(Base):
     body: Mapped[str] = mapped_column(Text)
 
 
+class SegmentRow(Base):
+    """One transcript segment, for full-text search (SQLite FTS5 or PostgreSQL tsvector)."""
+
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    recording_id: Mapped[str] = mapped_column(String(32), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    start: Mapped[float] = mapped_column(Float)
+    end: Mapped[float] = mapped_column(Float)
+    speaker: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class ApiKeyRow(Base):
+    """An API key: the public id in clear, the secret only as its SHA-256."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    secret_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class WebhookRow(Base):
+    __tablename__ = "webhooks"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(100))
+    events: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebhookDeliveryRow(Base):
+    """What happened to one event sent to one webhook (the receiver dedupes by its id)."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(String(32), index=True)
+    recording_id: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    tables = set(inspect(connection).get_table_names())
+    if "recordings" in tables and "alembic_version" not in tables:
+        # a database created before migrations existed holds revision 0001's schema
+        command.stamp(config, "0001")
+    command.upgrade(config, "head")
+
+
 class Database:
     def __init__(self, url: str) -> None:
         parsed = make_url(url)
@@ -91,9 +173,13 @@ class Database:
         self.engine: AsyncEngine = create_async_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
-    async def create_schema(self) -> None:
+    async def migrate(self) -> None:
+        """Brings the schema to the newest revision; safe to run from several replicas."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+            if connection.dialect.name == "postgresql":
+                # replicas starting together take turns; the lock ends with the transaction
+                await connection.execute(text("SELECT pg_advisory_xact_lock(727274)"))
+            await connection.run_sync(_upgrade_to_head)
 
     async def ping(self) -> bool:
         try:

@@ -27,6 +27,7 @@ def api_error_handler(_: Request[Any, Any, Any], error: ApiError) -> Response[An
 def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
     code = {
         400: "bad_request",
+        401: "unauthorized",
         404: "not_found",
         405: "method_not_allowed",
         413: "too_large",
@@ -34,7 +35,8 @@ def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Respo
     message = str(error.detail)
     if isinstance(error, ValidationException) and error.extra:
         message = f"{message}: {error.extra}"
-    return Response(error_body(code, message), status_code=error.status_code)
+    headers = {"WWW-Authenticate": "Bearer"} if error.status_code == 401 else None
+    return Response(error_body(code, message), status_code=error.status_code, headers=headers)
 
 
 EXCEPTION_HANDLERS = {ApiError: api_error_handler, HTTPException: http_error_handler}

@@ -16,6 +16,7 @@ from secretary_contracts import (
     DiarizationDone,
     MediaReceived,
     RecordingDeleted,
+    RecordingEvent,
     RecordingReady,
     Stage,
     StageFailed,
@@ -37,6 +38,7 @@ from secretary_contracts.messaging import (
 from secretary_runtime import objects
 from secretary_runtime.jobs import subscriber_options
 from secretary_runtime.logs import bound_recording
+from secretary_runtime.recordings import purge_recording
 
 from secretary_gateway.db import (
     Database,
@@ -45,6 +47,11 @@ from secretary_gateway.db import (
     new_recording_row,
     utcnow,
 )
+from secretary_gateway.deletion import delete_rows
+from secretary_gateway.metrics import Metrics
+from secretary_gateway.search import index_transcript
+from secretary_gateway.timeline import finish_stage
+from secretary_gateway.webhooks import WebhookAnnouncer
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +59,11 @@ TERMINAL = {"done", "failed"}
 
 
 class Projector:
-    def __init__(self, broker: NatsBroker, database: Database) -> None:
+    def __init__(self, broker: NatsBroker, database: Database, metrics: Metrics) -> None:
         self.broker = broker
         self.database = database
+        self.metrics = metrics
+        self.webhooks = WebhookAnnouncer(broker, database)
 
     def register(self) -> None:
         @self.broker.subscriber(**subscriber_options(CONSUMER_GATEWAY_RECORDINGS))
@@ -81,13 +90,12 @@ class Projector:
                 await self.media_received(MediaReceived.model_validate(body))
             elif subject == RECORDING_READY.subject:
                 ready = RecordingReady.model_validate(body)
-                await self._update(ready.recording_id, Stage.PREPARE, duration_s=ready.duration_s)
+                await self._update(ready, Stage.PREPARE, duration_s=ready.duration_s)
             elif subject == ASR_DONE.subject:
                 asr = AsrDone.model_validate(body)
-                await self._update(asr.recording_id, Stage.ASR, language=asr.language)
+                await self._update(asr, Stage.ASR, language=asr.language)
             elif subject == DIARIZATION_DONE.subject:
-                diarization = DiarizationDone.model_validate(body)
-                await self._update(diarization.recording_id, Stage.DIARIZE)
+                await self._update(DiarizationDone.model_validate(body), Stage.DIARIZE)
             elif subject == TRANSCRIPT_READY.subject:
                 await self.transcript_ready(TranscriptReady.model_validate(body))
             elif subject == STAGE_FAILED.subject:
@@ -100,14 +108,20 @@ class Projector:
             if await session.get(RecordingRow, event.recording_id) is None:
                 session.add(new_recording_row(event))
 
-    async def _update(self, recording_id: str, finished: Stage, **fields: Any) -> None:
+    def _finish(self, row: RecordingRow, stage: Stage, event: RecordingEvent) -> None:
+        took = finish_stage(row, stage, event.occurred_at)
+        if took is not None:
+            self.metrics.stage_seconds.labels(str(stage)).observe(took)
+
+    async def _update(self, event: RecordingEvent, finished: Stage, **fields: Any) -> None:
         async with self.database.sessions.begin() as session:
-            row = await session.get(RecordingRow, recording_id)
+            row = await session.get(RecordingRow, event.recording_id)
             if row is None:
                 logger.info("event for an unknown recording ignored")
                 return
             for name, value in fields.items():
                 setattr(row, name, value)
+            self._finish(row, finished, event)
             if row.status not in TERMINAL:
                 row.status = "processing"
                 row.stages = {**row.stages, finished: 1.0}
@@ -129,11 +143,15 @@ class Projector:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
             if row is None:
-                logger.info("transcript for an unknown recording ignored")
+                # deleted while the pipeline worked on it: what it made since goes too
+                await purge_recording(js, event.recording_id)
+                logger.info("transcript for a deleted recording removed")
                 return
             await session.merge(
                 TranscriptRow(recording_id=event.recording_id, body=transcript.model_dump_json())
             )
+            await index_transcript(session, event.recording_id, transcript)
+            self._finish(row, Stage.MERGE, event)
             # a transcript is the final word: a recording failed earlier and then retried
             # from the dead-letter stream ends done
             row.status = "done"
@@ -143,20 +161,19 @@ class Projector:
             row.duration_s = event.duration_s
             row.language = event.language
             row.speaker_count = event.speaker_count
+        await self.webhooks.announce(row)
         logger.info("recording done")
 
     async def deleted(self, event: RecordingDeleted) -> None:
         async with self.database.sessions.begin() as session:
-            for model in (TranscriptRow, RecordingRow):
-                row = await session.get(model, event.recording_id)
-                if row is not None:
-                    await session.delete(row)
+            await delete_rows(session, event.recording_id)
         logger.info("recording deleted")
 
     async def failed(self, event: StageFailed) -> None:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
             if row is None:
+                await purge_recording(self.broker.connection.jetstream(), event.recording_id)
                 logger.info("failure of an unknown recording ignored")
                 return
             if row.status == "done":
@@ -164,4 +181,5 @@ class Projector:
             row.status = "failed"
             row.error_code = event.code
             row.error_message = event.message
+        await self.webhooks.announce(row)
         logger.info("recording failed", extra={"fields": {"code": str(event.code)}})

@@ -5,17 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from secretary_gateway.db import QuestionRow, RecordingRow
+from secretary_gateway.db import QuestionRow, RecordingRow, WebhookDeliveryRow, WebhookRow
+from secretary_gateway.timeline import stage_durations
 
 Status = Literal["queued", "processing", "done", "failed"]
 STAGE_WEIGHTS = {"upload": 0.05, "prepare": 0.05, "asr": 0.45, "diarize": 0.4, "merge": 0.05}
 
 
 class ErrorDetail(BaseModel):
-    code: str
-    message: str
+    code: str = Field(examples=["recording_not_found"])
+    message: str = Field(examples=["No recording with id 5f2b0c0e9a7d4f0c8e1d2b3a4c5d6e7f."])
+
+
+class ErrorBody(BaseModel):
+    """Every error: a stable machine-readable code and a sentence for people."""
+
+    error: ErrorDetail
 
 
 class Recording(BaseModel):
@@ -30,8 +37,36 @@ class Recording(BaseModel):
     language: str | None
     speaker_count: int | None
     error: ErrorDetail | None
+    stage_seconds: dict[str, float] = Field(
+        description="How long each finished stage took, from the previous one's end."
+    )
+    media_available: bool = Field(description="False once retention removed the media.")
     created_at: datetime
     updated_at: datetime
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5f2b0c0e9a7d4f0c8e1d2b3a4c5d6e7f",
+                    "status": "processing",
+                    "title": "Weekly planning",
+                    "filename": "call.m4a",
+                    "size_bytes": 48213377,
+                    "progress": 0.42,
+                    "stages": {"upload": 1.0, "prepare": 1.0, "asr": 0.6, "diarize": 0.3},
+                    "duration_s": 2712.4,
+                    "language": None,
+                    "speaker_count": None,
+                    "error": None,
+                    "stage_seconds": {"prepare": 21.3},
+                    "media_available": True,
+                    "created_at": "2026-11-26T09:00:00Z",
+                    "updated_at": "2026-11-26T09:03:10Z",
+                }
+            ]
+        }
+    )
 
     @classmethod
     def from_row(cls, row: RecordingRow) -> Recording:
@@ -53,13 +88,17 @@ class Recording(BaseModel):
             error=ErrorDetail(code=row.error_code, message=row.error_message or "")
             if row.error_code
             else None,
+            stage_seconds=stage_durations(row),
+            media_available=row.media_deleted_at is None,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
 
 
 class QuestionRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
+    question: str = Field(
+        min_length=1, max_length=2000, examples=["What did we decide about the budget?"]
+    )
 
 
 class CitationOut(BaseModel):
@@ -93,5 +132,95 @@ class QuestionOut(BaseModel):
         )
 
 
-class RecordingList(BaseModel):
+class RecordingPage(BaseModel):
     items: list[Recording]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (older) page; null on the last page."
+    )
+
+
+class SpeakerOut(BaseModel):
+    id: str = Field(examples=["SPEAKER_00"])
+    name: str = Field(examples=["Maria"])
+    merged: list[str] = Field(
+        default_factory=list, description="Other labels shown as this speaker."
+    )
+
+
+class Speakers(BaseModel):
+    speakers: list[SpeakerOut]
+    names: dict[str, str] = Field(description="Every name or merge given so far, by label.")
+
+
+class SearchHit(BaseModel):
+    recording_id: str
+    recording_title: str | None
+    at: str = Field(description="`mm:ss` (or `h:mm:ss`) where it was said.", examples=["12:04"])
+    start: float
+    end: float
+    speaker: str = Field(examples=["Maria"])
+    text: str = Field(examples=["We move the launch to March."])
+
+
+class SearchResults(BaseModel):
+    query: str
+    items: list[SearchHit]
+
+
+WebhookEvent = Literal["transcript.ready", "recording.failed"]
+WEBHOOK_EVENTS: tuple[WebhookEvent, ...] = ("transcript.ready", "recording.failed")
+
+
+class WebhookRequest(BaseModel):
+    url: AnyHttpUrl = Field(examples=["https://example.com/hooks/secretary"])
+    events: list[WebhookEvent] = Field(default_factory=lambda: list(WEBHOOK_EVENTS), min_length=1)
+
+
+class Webhook(BaseModel):
+    id: str
+    url: str
+    events: list[WebhookEvent]
+    created_at: datetime
+
+    @classmethod
+    def from_row(cls, row: WebhookRow) -> Webhook:
+        return cls(id=row.id, url=row.url, events=row.events, created_at=row.created_at)
+
+
+class WebhookCreated(Webhook):
+    secret: str = Field(
+        description="Signs every delivery (`X-Secretary-Signature: t=<unix>,v1=<hex HMAC-SHA256"
+        " of '<t>.<body>'>`); shown only now."
+    )
+
+
+class WebhookList(BaseModel):
+    items: list[Webhook]
+
+
+class Delivery(BaseModel):
+    id: str
+    recording_id: str
+    event: WebhookEvent
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    response_status: int | None
+    error: str | None
+    updated_at: datetime
+
+    @classmethod
+    def from_row(cls, row: WebhookDeliveryRow) -> Delivery:
+        return cls(
+            id=row.id,
+            recording_id=row.recording_id,
+            event=row.event,
+            status=row.status,
+            attempts=row.attempts,
+            response_status=row.response_status,
+            error=row.error,
+            updated_at=row.updated_at,
+        )
+
+
+class DeliveryList(BaseModel):
+    items: list[Delivery]

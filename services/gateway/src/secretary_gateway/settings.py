@@ -25,6 +25,30 @@ class GatewaySettings(ServiceSettings):
         ge=0,
         description="How long POST .../questions waits for the answer before answering 202.",
     )
-    default_owner: str = Field(
-        default="local", description="Owner of recordings uploaded without an API key."
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, le=20, description="Tries per webhook delivery before it is failed."
+    )
+    webhook_backoff_s: float = Field(
+        default=5.0, gt=0, description="Wait before the first webhook retry; doubles each time."
+    )
+    webhook_backoff_max_s: float = Field(
+        default=600.0, gt=0, description="Longest wait between two webhook tries."
+    )
+    webhook_timeout_s: float = Field(
+        default=10.0, gt=0, description="How long a webhook receiver has to answer."
+    )
+    media_retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="Delete the original media and decoded audio this many days after upload"
+        " (transcripts stay); unset keeps them.",
+    )
+    transcript_retention_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="Delete recordings entirely (transcripts, answers, every object) this many"
+        " days after upload; unset keeps them.",
+    )
+    retention_check_every_s: float = Field(
+        default=3600.0, gt=0, description="How often expired recordings are looked for."
     )

@@ -1,0 +1,51 @@
+"""When each stage of a recording finished, and so how long each took."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from secretary_contracts import Stage
+
+from secretary_gateway.db import RecordingRow
+
+# the stage a stage waits for: asr and diarize both start when prepare has finished
+STARTS_AFTER = {
+    Stage.PREPARE: (),
+    Stage.ASR: (Stage.PREPARE,),
+    Stage.DIARIZE: (Stage.PREPARE,),
+    Stage.MERGE: (Stage.ASR, Stage.DIARIZE),
+}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands datetimes back without their zone; they were written in UTC
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def stage_started(row: RecordingRow, stage: Stage) -> datetime | None:
+    before = [row.timeline.get(s) for s in STARTS_AFTER[stage]]
+    if not before:
+        return _aware(row.created_at)
+    if any(b is None for b in before):
+        return None
+    return max(datetime.fromisoformat(b) for b in before if b)
+
+
+def stage_durations(row: RecordingRow) -> dict[str, float]:
+    durations = {}
+    for stage in STARTS_AFTER:
+        finished = (row.timeline or {}).get(stage)
+        started = stage_started(row, stage) if finished else None
+        if finished and started:
+            durations[str(stage)] = round(
+                max(0.0, (datetime.fromisoformat(finished) - started).total_seconds()), 3
+            )
+    return durations
+
+
+def finish_stage(row: RecordingRow, stage: Stage, at: datetime) -> float | None:
+    """Notes the stage's end once; returns its duration the first time, else None."""
+    if stage in (row.timeline or {}):
+        return None
+    row.timeline = {**(row.timeline or {}), stage: _aware(at).isoformat()}
+    return stage_durations(row).get(str(stage))
