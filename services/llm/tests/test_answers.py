@@ -248,6 +248,41 @@ async def test_5xx_answers_are_retried(proxy: tuple[str, Path]) -> None:
     assert attempts[2] - attempts[0] > 0.3, "retries back off"
 
 
+async def test_rate_limits_are_waited_out_as_the_server_asks(proxy: tuple[str, Path]) -> None:
+    """429 with Retry-After: the client waits what the server asks, retries, then gives up
+    with a clear error (the job runner then reports `llm_unavailable`)."""
+    attempts: list[float] = []
+
+    async def limited(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        attempts.append(time.monotonic())
+        body = b'{"error": {"message": "rate limit reached", "type": "rate_limit"}}'
+        writer.write(
+            b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
+            + b"Retry-After: 2\r\n"
+            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(limited, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = _settings(f"http://127.0.0.1:{port}/v1", proxy[0], llm_max_retries=1)
+    answerer = Answerer(settings, create_client(settings))
+
+    async def ignore(_: str) -> None:
+        return None
+
+    from openai import RateLimitError
+
+    with pytest.raises(RateLimitError):
+        await answerer.answer(TRANSCRIPT, PassageIndex([], _NoEmbedder()), "Anything?", [], ignore)
+    server.close()
+    assert len(attempts) == 2, "one request and one retry"
+    assert attempts[1] - attempts[0] >= 1.9, "the retry waited the Retry-After"
+
+
 class _NoEmbedder:
     def embed(self, texts: Any) -> Any:
         import numpy as np

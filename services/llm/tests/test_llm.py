@@ -71,11 +71,26 @@ def test_planted_facts_are_retrieved_from_a_two_hour_meeting(embedder: MiniLmEmb
     missed = []
     for fact in facts:
         holding = next(p.index for p in cut if any(s.text == fact.statement for s in p.segments))
-        if holding not in index.rank(fact.question)[:4]:
+        if holding not in index.rank(fact.question)[:2]:
             missed.append(fact.question)
-    # Known miss (docs/benchmarks.md): "Which database are we migrating to?" against
-    # "we migrate from MySQL to PostgreSQL", amid dozens of lines about "the data migration".
-    assert missed in ([], ["Which database are we migrating to?"]), missed
+    assert missed == [], missed
+
+
+def test_a_question_word_finds_the_meetings_near_synonyms(embedder: MiniLmEmbedder) -> None:
+    """"database" is never said; "MySQL" and "PostgreSQL" are, once, amid dozens of lines
+    about "the data migration" that embeddings alone rank higher."""
+    transcript, _ = planted_meeting(hours=2)
+    expanded = PassageIndex(passages(transcript), embedder).query_terms(
+        "Which database are we migrating to?"
+    )
+    assert expanded["database"] == 1.0 and expanded["migrating"] == 1.0
+    assert expanded["mysql"] >= 0.6
+    assert "budget" not in expanded
+    exact = PassageIndex(passages(transcript), embedder, expansion_similarity=1.01)
+    assert set(exact.query_terms("Which database are we migrating to?")) == {
+        "database",
+        "migrating",
+    }
 
 
 def test_long_transcripts_send_retrieved_passages_short_ones_whole(

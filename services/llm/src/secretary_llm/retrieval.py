@@ -129,11 +129,11 @@ class _Bm25:
         lengths = np.array([sum(d.values()) for d in documents], dtype=np.float64)
         return cls(documents, lengths, frequency)
 
-    def scores(self, query: str) -> npt.NDArray[np.float64]:
+    def scores(self, weighted_terms: dict[str, float]) -> npt.NDArray[np.float64]:
         count = len(self.documents)
         average = float(self.lengths.mean()) if count else 0.0
         result = np.zeros(count)
-        for term in set(terms(query)):
+        for term, weight in weighted_terms.items():
             frequency = self.document_frequency.get(term, 0)
             if not frequency:
                 continue
@@ -142,15 +142,25 @@ class _Bm25:
                 tf = document.get(term, 0)
                 if tf:
                     norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / (average or 1))
-                    result[index] += idf * tf * (self.k1 + 1) / (tf + norm)
+                    result[index] += weight * idf * tf * (self.k1 + 1) / (tf + norm)
         return result
 
 
 class PassageIndex:
-    """Built once per transcript; answers many questions."""
+    """Built once per transcript; answers many questions.
+
+    The lexical side also counts the meeting's own words that mean nearly what a question's
+    word means ("database" finds "PostgreSQL"): each question word is expanded to the
+    transcript's words whose embeddings are within `expansion_similarity`, weighted by it.
+    Rare words carry high IDF, so a name said once outweighs a common near-synonym.
+    """
 
     def __init__(
-        self, passages: Sequence[Passage], embedder: Embedder, semantic_weight: float = 0.8
+        self,
+        passages: Sequence[Passage],
+        embedder: Embedder,
+        semantic_weight: float = 0.7,
+        expansion_similarity: float = 0.6,
     ) -> None:
         self.passages = list(passages)
         self.embedder = embedder
@@ -161,6 +171,26 @@ class PassageIndex:
         self.owner = np.array([p.index for p in self.passages for _ in p.segments], dtype=np.int64)
         self.vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
         self.bm25 = _Bm25.build([p.text for p in self.passages])
+        self.expansion_similarity = expansion_similarity
+        self.vocabulary = sorted(self.bm25.document_frequency)
+        self.word_vectors = (
+            embedder.embed(self.vocabulary)
+            if self.vocabulary
+            else np.zeros((0, 1), dtype=np.float32)
+        )
+
+    def query_terms(self, question: str) -> dict[str, float]:
+        """The question's words (weight 1) and the transcript's words close to them."""
+        words = sorted(set(terms(question)))
+        weighted = dict.fromkeys(words, 1.0)
+        if not words or not self.vocabulary:
+            return weighted
+        similarity = self.embedder.embed(words) @ self.word_vectors.T
+        for row in similarity:
+            for column in np.flatnonzero(row >= self.expansion_similarity):
+                word = self.vocabulary[column]
+                weighted[word] = max(weighted.get(word, 0.0), float(row[column]))
+        return weighted
 
     def rank(self, question: str) -> list[int]:
         """Passage indices, best first."""
@@ -169,7 +199,7 @@ class PassageIndex:
         by_segment = self.vectors @ self.embedder.embed([question])[0]
         semantic = np.full(len(self.passages), -1.0)
         np.maximum.at(semantic, self.owner, by_segment)
-        lexical = self.bm25.scores(question)
+        lexical = self.bm25.scores(self.query_terms(question))
         if lexical.max() > 0:
             lexical = lexical / lexical.max()
         combined = self.semantic_weight * semantic + (1 - self.semantic_weight) * lexical

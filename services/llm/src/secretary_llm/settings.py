@@ -37,7 +37,13 @@ class LlmSettings(ServiceSettings):
         default=4, ge=2, description="Passages retrieved per question (each with neighbours)."
     )
     retrieval_semantic_weight: float = Field(
-        default=0.8, ge=0, le=1, description="Share of the embedding score in the ranking."
+        default=0.7, ge=0, le=1, description="Share of the embedding score in the ranking."
+    )
+    retrieval_expansion_similarity: float = Field(
+        default=0.6,
+        gt=0,
+        description="A question's word also matches the meeting's words this similar to it"
+        " (embedding cosine); above 1 turns expansion off.",
     )
     citation_tolerance_s: float = Field(
         default=5.0, ge=0, description="How far a cited time may be from the cited speech."

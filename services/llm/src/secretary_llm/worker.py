@@ -158,6 +158,7 @@ class QuestionWorker:
             passages(transcript, self.settings.chunk_window_s),
             self.embedder,
             self.settings.retrieval_semantic_weight,
+            self.settings.retrieval_expansion_similarity,
         )
         self._indexes[key] = (transcript, index)
         while len(self._indexes) > self._cached_indexes:
