@@ -7,7 +7,9 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from secretary_cli.__main__ import main as cli_main
 from secretary_cli.stack import Stack
 from secretary_testing.fixtures import running_stack
 from secretary_testing.media import Utterance, silent_video
@@ -137,3 +139,18 @@ def test_gateway_and_services_survive_bad_input(stack: Stack) -> None:
     listed = stack.gateway.http.get("/v1/recordings").json()["items"]
     statuses = {r["filename"]: r["status"] for r in listed}
     assert statuses.get("meeting.mp4") == "done"
+
+
+def test_keys_from_the_command_line_see_only_their_owners_recordings(
+    stack: Stack, dialogue_video: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    mine = stack.gateway.upload(dialogue_video)["id"]
+    command = ["--data-dir", str(stack.data_dir), "keys", "create", "--owner", "team-b"]
+    assert cli_main(command) == 0
+    token = capfd.readouterr().out.strip().splitlines()[-1]
+    other = httpx.Client(base_url=stack.gateway_url, headers={"Authorization": f"Bearer {token}"})
+    assert other.get("/v1/recordings").json()["items"] == []
+    assert other.get(f"/v1/recordings/{mine}").status_code == 404
+    assert other.delete(f"/v1/recordings/{mine}").status_code == 404
+    assert httpx.get(f"{stack.gateway_url}/v1/recordings").status_code == 401
+    assert stack.gateway.status(mine)["id"] == mine

@@ -46,13 +46,17 @@ class Gateway:
     ) -> dict[str, Any]:
         deadline = time.monotonic() + timeout_s
         while True:
-            state = self.status(recording_id)
-            if on_update:
-                on_update(state)
-            if state["status"] in ("done", "failed"):
-                return state
+            response = self.http.get(f"/v1/recordings/{recording_id}")
+            # 404: announced on NATS, not yet projected (or gone); anything else is an answer
+            if response.status_code != 404:
+                response.raise_for_status()
+                state = dict(response.json())
+                if on_update:
+                    on_update(state)
+                if state["status"] in ("done", "failed"):
+                    return state
             if time.monotonic() > deadline:
-                raise TimeoutError(f"recording {recording_id} is still {state['status']}")
+                raise TimeoutError(f"recording {recording_id} is not done: {response.text}")
             time.sleep(poll_s)
 
     def transcript(self, recording_id: str, fmt: str = "txt") -> str:

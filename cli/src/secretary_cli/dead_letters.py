@@ -30,7 +30,9 @@ async def list_dead_letters(nats_url: str, limit: int = 100) -> list[DeadLetterE
         except NotFoundError:
             return []
         entries: list[DeadLetterEntry] = []
-        first = max(info.state.first_seq, info.state.last_seq - limit + 1)
+        if not info.state.messages:
+            return entries
+        first = max(info.state.first_seq, info.state.last_seq - limit + 1, 1)
         for sequence in range(first, info.state.last_seq + 1):
             try:
                 raw = await js.get_msg(DEAD_LETTERS_STREAM, sequence)

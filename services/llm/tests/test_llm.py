@@ -77,7 +77,7 @@ def test_planted_facts_are_retrieved_from_a_two_hour_meeting(embedder: MiniLmEmb
 
 
 def test_a_question_word_finds_the_meetings_near_synonyms(embedder: MiniLmEmbedder) -> None:
-    """"database" is never said; "MySQL" and "PostgreSQL" are, once, amid dozens of lines
+    """ "database" is never said; "MySQL" and "PostgreSQL" are, once, amid dozens of lines
     about "the data migration" that embeddings alone rank higher."""
     transcript, _ = planted_meeting(hours=2)
     expanded = PassageIndex(passages(transcript), embedder).query_terms(

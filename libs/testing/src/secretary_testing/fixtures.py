@@ -38,9 +38,9 @@ POSTGRES_ADMIN_DSN = os.environ.get(
 )
 
 
-@pytest.fixture(scope="session")
-def postgresql_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, dropped afterwards.
+@contextmanager
+def new_postgresql_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards.
 
     Skipped where no PostgreSQL answers, except in CI (`CI=true`), where it must.
     """
@@ -70,8 +70,24 @@ def postgresql_url() -> Iterator[str]:
             raise
         pytest.skip(f"no PostgreSQL at {POSTGRES_ADMIN_DSN}: {error}")
     base = POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
-    admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgresql_url() -> Iterator[str]:
+    """A PostgreSQL database shared by the test session."""
+    with new_postgresql_database() as url:
+        yield url
+
+
+@pytest.fixture
+def empty_postgresql_url() -> Iterator[str]:
+    """A PostgreSQL database of the test's own (for tests of the schema itself)."""
+    with new_postgresql_database() as url:
+        yield url
 
 
 @contextmanager

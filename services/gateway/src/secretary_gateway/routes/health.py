@@ -9,8 +9,17 @@ from litestar import Response, get
 from litestar.datastructures import State
 from prometheus_client import CONTENT_TYPE_LATEST
 
+# probes and metrics answer without a key (an empty requirement: no authentication)
+NO_KEY: list[dict[str, list[str]]] = [{}]
 
-@get("/healthz", operation_id="health", tags=["operations"], summary="The process is alive.")
+
+@get(
+    "/healthz",
+    operation_id="health",
+    tags=["operations"],
+    summary="The process is alive.",
+    security=NO_KEY,
+)
 async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
@@ -20,6 +29,7 @@ async def healthz() -> dict[str, str]:
     operation_id="ready",
     tags=["operations"],
     summary="Ready when NATS and the database answer.",
+    security=NO_KEY,
 )
 async def readyz(state: State) -> Response[dict[str, Any]]:
     broker: NatsBroker = state.broker
@@ -40,6 +50,7 @@ async def readyz(state: State) -> Response[dict[str, Any]]:
     tags=["operations"],
     summary="Prometheus metrics: requests, recordings by status, stage durations, webhooks.",
     media_type=CONTENT_TYPE_LATEST,
+    security=NO_KEY,
 )
 async def metrics(state: State) -> Response[bytes]:
     return Response(await state.metrics.render(state.database), media_type=CONTENT_TYPE_LATEST)

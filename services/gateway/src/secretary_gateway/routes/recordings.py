@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
@@ -13,6 +14,14 @@ from typing import Annotated, Any
 from faststream.nats import NatsBroker
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import ServerSentEvent
 from nats.js.errors import ObjectNotFoundError
@@ -117,6 +126,42 @@ def _speakers(transcript: Transcript, names: dict[str, str]) -> Speakers:
     return Speakers(speakers=list(shown.values()), names=names)
 
 
+@dataclass
+class UploadOperation(Operation):
+    """The upload reads its body as a stream, so the form it expects is described here."""
+
+    def __post_init__(self) -> None:
+        text = Schema(type=OpenAPIType.STRING)
+        count = Schema(type=OpenAPIType.INTEGER, minimum=1, maximum=50)
+        self.request_body = RequestBody(
+            required=True,
+            content={
+                "multipart/form-data": OpenAPIMediaType(
+                    schema=Schema(
+                        type=OpenAPIType.OBJECT,
+                        required=["file"],
+                        properties={
+                            "file": Schema(
+                                type=OpenAPIType.STRING,
+                                format=OpenAPIFormat.BINARY,
+                                description="The recording: any audio or video ffmpeg reads.",
+                            ),
+                            "title": text,
+                            "language": Schema(
+                                type=OpenAPIType.STRING,
+                                description="ISO 639-1 code, or `auto` (the default).",
+                                examples=["en", "auto"],
+                            ),
+                            "num_speakers": count,
+                            "min_speakers": count,
+                            "max_speakers": count,
+                        },
+                    )
+                )
+            },
+        )
+
+
 class RecordingController(Controller):
     path = "/v1/recordings"
     tags = ("recordings",)
@@ -131,6 +176,7 @@ class RecordingController(Controller):
         " `language` (ISO 639-1 or `auto`), `num_speakers`, `min_speakers`, `max_speakers`."
         " The file streams into storage as it arrives.",
         responses=errors(400, 413, 415, 503),
+        operation_class=UploadOperation,
     )
     async def upload(
         self, request: Request[Any, Any, State], state: State, owner: Owner
