@@ -18,7 +18,7 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy import select
 
-from secretary_gateway.db import ApiKeyRow, Database, utcnow
+from secretary_gateway.db import ApiKeyRow, Database, as_utc, utcnow
 
 PREFIX = "sec"
 # the routes that answer without a key: probes, metrics, the API's own description
@@ -84,10 +84,7 @@ async def owner_of_token(database: Database, token: str) -> str | None:
         ):
             return None
         now = datetime.now(UTC)
-        last = row.last_used_at
-        if last is None or (last if last.tzinfo else last.replace(tzinfo=UTC)) < (
-            now - LAST_USED_RESOLUTION
-        ):
+        if row.last_used_at is None or as_utc(row.last_used_at) < now - LAST_USED_RESOLUTION:
             row.last_used_at = now
         return row.owner
 

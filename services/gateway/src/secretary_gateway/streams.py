@@ -12,7 +12,7 @@ from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from secretary_contracts.messaging import ANSWER_DELTA
 
-from secretary_gateway.db import Database, QuestionRow, RecordingRow
+from secretary_gateway.db import Database, QuestionRow, RecordingRow, as_utc
 from secretary_gateway.schemas import QuestionOut, Recording
 
 POLL_S = 0.5
@@ -51,9 +51,7 @@ async def answer_events(
     """Every `delta` of the answer so far (replayed for a late listener), then `answer`."""
     async with database.sessions() as session:
         asked = await session.get(QuestionRow, question_id)
-    since = asked.created_at if asked is not None else datetime.now(UTC)
-    if since.tzinfo is None:  # SQLite returns it without its zone; it was written in UTC
-        since = since.replace(tzinfo=UTC)
+    since = as_utc(asked.created_at) if asked is not None else datetime.now(UTC)
     # deltas are kept for weeks: start reading at the question, not at the stream's beginning
     subscription = await js.subscribe(
         ANSWER_DELTA.subject,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from secretary_contracts import Stage
 
-from secretary_gateway.db import RecordingRow
+from secretary_gateway.db import RecordingRow, as_utc
 
 # the stage a stage waits for: asr and diarize both start when prepare has finished
 STARTS_AFTER = {
@@ -17,15 +17,10 @@ STARTS_AFTER = {
 }
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; they were written in UTC
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def stage_started(row: RecordingRow, stage: Stage) -> datetime | None:
     before = [row.timeline.get(s) for s in STARTS_AFTER[stage]]
     if not before:
-        return _aware(row.created_at)
+        return as_utc(row.created_at)
     if any(b is None for b in before):
         return None
     return max(datetime.fromisoformat(b) for b in before if b)
@@ -47,5 +42,5 @@ def finish_stage(row: RecordingRow, stage: Stage, at: datetime) -> float | None:
     """Notes the stage's end once; returns its duration the first time, else None."""
     if stage in (row.timeline or {}):
         return None
-    row.timeline = {**(row.timeline or {}), stage: _aware(at).isoformat()}
+    row.timeline = {**(row.timeline or {}), stage: as_utc(at).isoformat()}
     return stage_durations(row).get(str(stage))

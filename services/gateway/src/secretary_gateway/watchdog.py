@@ -15,14 +15,9 @@ from secretary_contracts import ERROR_MESSAGES, ErrorCode, Stage
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
 
-from secretary_gateway.db import Database, RecordingRow
+from secretary_gateway.db import Database, RecordingRow, as_utc
 
 logger = logging.getLogger(__name__)
-
-
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands datetimes back without their zone; they were written in UTC
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def stage_in_progress(row: RecordingRow) -> Stage | None:
@@ -60,7 +55,7 @@ class StuckRecordingWatchdog:
         stuck = [
             (row, stage)
             for row in rows
-            if _aware(row.updated_at) < deadline and (stage := stage_in_progress(row)) is not None
+            if as_utc(row.updated_at) < deadline and (stage := stage_in_progress(row)) is not None
         ]
         for row, stage in stuck:
             minutes = self.stuck_after.total_seconds() / 60
