@@ -21,6 +21,7 @@ from secretary_contracts import (
     ErrorCode,
     QuestionAsked,
     Speaker,
+    SpeakersNamed,
     Summary,
     Transcript,
     TranscriptSegment,
@@ -31,6 +32,7 @@ from secretary_contracts.messaging import (
     BUCKETS,
     QUESTION_ASKED,
     RECORDING_DELETED,
+    SPEAKERS_NAMED,
     artifact_object_name,
     audio_object_name,
 )
@@ -319,6 +321,27 @@ async def test_speakers_are_renamed_merged_and_reach_answers_and_summaries(
         "SPEAKER_01": "Tom",
         "SPEAKER_02": "SPEAKER_01",
     }
+
+    # the Telegram chat hears them too, and names given there come back here
+    named = await published(nats_client, SPEAKERS_NAMED.subject, recording_id)
+    assert named[-1]["names"] == {
+        "SPEAKER_00": "Maria",
+        "SPEAKER_01": "Tom",
+        "SPEAKER_02": "SPEAKER_01",
+    }
+    from_chat = SpeakersNamed(
+        recording_id=recording_id,
+        owner=named[-1]["owner"],
+        names={**named[-1]["names"], "SPEAKER_00": "Maria K."},
+    )
+    await pipeline.publish(nats_client.jetstream(), SPEAKERS_NAMED, from_chat)
+    for _ in range(50):
+        names = (await api.get(speakers_url)).json()["names"]
+        if names["SPEAKER_00"] == "Maria K.":
+            break
+        await asyncio.sleep(0.1)
+    assert names["SPEAKER_00"] == "Maria K."
+    await api.patch(speakers_url, json={"SPEAKER_00": "Maria"})
 
     # the llm service hears the names with every question
     await api.post(f"/v1/recordings/{recording_id}/questions", json={"question": "Who?"})

@@ -26,6 +26,7 @@ from secretary_contracts import (
     QuestionAsked,
     RecordingDeleted,
     Speaker,
+    SpeakersNamed,
     Stage,
     Transcript,
     TranscriptReady,
@@ -37,6 +38,7 @@ from secretary_contracts.messaging import (
     MEDIA_RECEIVED,
     QUESTION_ASKED,
     RECORDING_DELETED,
+    SPEAKERS_NAMED,
     TRANSCRIPT_READY,
     artifact_object_name,
 )
@@ -297,6 +299,29 @@ async def test_a_ready_transcript_arrives_as_txt_and_srt_with_names(harness: Har
     await harness.bot.handle(
         None, user_message(41, text=f"/speakers {recording_id} speaker_00 Maria")
     )
+    # the REST API hears the name too
+    named = await published(harness.nats, SPEAKERS_NAMED.subject, recording_id)
+    assert named[-1]["names"] == {"SPEAKER_00": "Maria"}
+    assert named[-1]["owner"].startswith("telegram:")
+    # and a name given over REST reaches the chat's files
+    await EventPublisher(harness.bot.broker).publish(
+        SPEAKERS_NAMED,
+        SpeakersNamed(
+            recording_id=recording_id,
+            owner=named[-1]["owner"],
+            names={"SPEAKER_00": "Maria", "SPEAKER_01": "Tom"},
+        ),
+        message_id=f"{recording_id}:rest-names",
+    )
+
+    async def tom_is_known() -> bool:
+        stored = await harness.bot.state.recording(recording_id)
+        return stored is not None and stored.speaker_names.get("SPEAKER_01") == "Tom"
+
+    for _ in range(100):
+        if await tom_is_known():
+            break
+        await asyncio.sleep(0.1)
     transcript = Transcript(
         language="en",
         duration_s=65.0,
@@ -336,7 +361,7 @@ async def test_a_ready_transcript_arrives_as_txt_and_srt_with_names(harness: Har
     assert txt["name"] == "meeting-4.txt" and srt["name"] == "meeting-4.srt"
     assert txt["body"].decode().splitlines() == [
         "[00:00:01] Maria: Hello.",
-        "[00:01:02] SPEAKER_01: Bye.",
+        "[00:01:02] Tom: Bye.",
     ]
     assert "2 speaker(s) · language: en · 0:01:05" in txt["caption"]
     assert srt["body"].decode().startswith("1\n00:00:01,000 --> 00:00:02,000\nMaria: Hello.")

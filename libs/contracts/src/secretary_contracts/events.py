@@ -107,6 +107,15 @@ class RecordingDeleted(RecordingEvent):
     owner: str
 
 
+class SpeakersNamed(RecordingEvent):
+    """The owner named (or merged) speakers, over REST or in the chat: every name so far."""
+
+    owner: str
+    names: dict[str, str] = Field(
+        description="Label → name, or → another label to merge into it; the whole mapping."
+    )
+
+
 class QuestionAsked(RecordingEvent):
     """A user asked about a recording; the llm service answers on `qa.answer.*`."""
 

@@ -1,5 +1,7 @@
 """Subjects, streams, durable consumers and buckets, declared once for every service."""
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -51,6 +53,11 @@ RECORDING_DELETED = EventSubject(
     events.RecordingDeleted,
     "The owner deleted the recording and everything made from it.",
 )
+SPEAKERS_NAMED = EventSubject(
+    "recordings.speakers.named.v1",
+    events.SpeakersNamed,
+    "The owner named or merged speakers (REST or chat); carries every name so far.",
+)
 QUESTION_ASKED = EventSubject(
     "qa.question.asked.v1", events.QuestionAsked, "A user asked about a recording."
 )
@@ -83,6 +90,7 @@ ALL_SUBJECTS = (
     TRANSCRIPT_READY,
     STAGE_FAILED,
     RECORDING_DELETED,
+    SPEAKERS_NAMED,
     SUMMARY_READY,
     QUESTION_ASKED,
     ANSWER_DELTA,
@@ -246,6 +254,12 @@ def audio_object_name(recording_id: str) -> str:
 
 # Every artifact a recording can have, for deletion and retention.
 ARTIFACT_KINDS = ("asr", "diarization", "transcript", "summary")
+
+
+def speakers_named_message_id(event: events.SpeakersNamed) -> str:
+    """One message per distinct mapping: a repeat is dropped, a change is not."""
+    digest = hashlib.sha256(json.dumps(event.names, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{event.recording_id}:speakers:{digest}"
 
 
 def artifact_object_name(recording_id: str, kind: str) -> str:

@@ -18,6 +18,7 @@ from secretary_contracts import (
     RecordingDeleted,
     RecordingEvent,
     RecordingReady,
+    SpeakersNamed,
     Stage,
     StageFailed,
     StageProgress,
@@ -32,6 +33,7 @@ from secretary_contracts.messaging import (
     MEDIA_RECEIVED,
     RECORDING_DELETED,
     RECORDING_READY,
+    SPEAKERS_NAMED,
     STAGE_FAILED,
     TRANSCRIPT_READY,
 )
@@ -102,6 +104,8 @@ class Projector:
                 await self.failed(StageFailed.model_validate(body))
             elif subject == RECORDING_DELETED.subject:
                 await self.deleted(RecordingDeleted.model_validate(body))
+            elif subject == SPEAKERS_NAMED.subject:
+                await self.speakers_named(SpeakersNamed.model_validate(body))
 
     async def media_received(self, event: MediaReceived) -> None:
         async with self.database.sessions.begin() as session:
@@ -163,6 +167,12 @@ class Projector:
             row.speaker_count = event.speaker_count
         await self.webhooks.announce(row)
         logger.info("recording done")
+
+    async def speakers_named(self, event: SpeakersNamed) -> None:
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, event.recording_id)
+            if row is not None and row.owner == event.owner:
+                row.speaker_names = event.names
 
     async def deleted(self, event: RecordingDeleted) -> None:
         async with self.database.sessions.begin() as session:

@@ -26,8 +26,21 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from litestar.response import ServerSentEvent
 from nats.js.errors import ObjectNotFoundError
 from pydantic import ValidationError
-from secretary_contracts import MediaReceived, RecordingOptions, Summary, Transcript, exports
-from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED, artifact_object_name
+from secretary_contracts import (
+    MediaReceived,
+    RecordingOptions,
+    SpeakersNamed,
+    Summary,
+    Transcript,
+    exports,
+)
+from secretary_contracts.messaging import (
+    BUCKETS,
+    MEDIA_RECEIVED,
+    SPEAKERS_NAMED,
+    artifact_object_name,
+    speakers_named_message_id,
+)
 from secretary_contracts.speakers import (
     apply_speaker_names,
     rename_in_text,
@@ -404,6 +417,11 @@ class RecordingController(Controller):
             stored = await session.get(RecordingRow, recording_id)
             assert stored is not None
             stored.speaker_names = names
+        # the Telegram chat (for its own recordings) keeps the same names
+        named = SpeakersNamed(recording_id=recording_id, owner=owner, names=names)
+        await EventPublisher(state.broker).publish(
+            SPEAKERS_NAMED, named, message_id=speakers_named_message_id(named)
+        )
         return _speakers(transcript, names)
 
     @get(

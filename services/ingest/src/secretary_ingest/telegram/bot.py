@@ -15,6 +15,7 @@ from secretary_contracts import (
     QuestionAsked,
     RecordingDeleted,
     RecordingOptions,
+    SpeakersNamed,
     Transcript,
     exports,
 )
@@ -23,7 +24,9 @@ from secretary_contracts.messaging import (
     MEDIA_RECEIVED,
     QUESTION_ASKED,
     RECORDING_DELETED,
+    SPEAKERS_NAMED,
     artifact_object_name,
+    speakers_named_message_id,
 )
 from secretary_runtime import objects
 from secretary_runtime.logs import bound_recording
@@ -334,6 +337,15 @@ class TelegramBot:
                 speaker, name = args[1].upper(), " ".join(args[2:])
                 recording.speaker_names[speaker] = name
                 await self.state.save_recording(recording)
+                # the REST API (and its exports, search, answers) uses the same names
+                named = SpeakersNamed(
+                    recording_id=recording.recording_id,
+                    owner=owner_of(recording.user_id),
+                    names=recording.speaker_names,
+                )
+                await self.publisher.publish(
+                    SPEAKERS_NAMED, named, message_id=speakers_named_message_id(named)
+                )
                 await self._reply(
                     message,
                     say(

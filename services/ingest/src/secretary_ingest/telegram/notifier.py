@@ -10,6 +10,7 @@ from secretary_contracts import (
     AnswerDelta,
     AnswerFailed,
     AnswerReady,
+    SpeakersNamed,
     StageFailed,
     StageProgress,
     Summary,
@@ -24,6 +25,7 @@ from secretary_contracts.messaging import (
     CONSUMER_TELEGRAM_PROGRESS,
     CONSUMER_TELEGRAM_RECORDINGS,
     RECORDING_READY,
+    SPEAKERS_NAMED,
     STAGE_FAILED,
     SUMMARY_READY,
     TRANSCRIPT_READY,
@@ -133,6 +135,7 @@ class TelegramNotifier:
             TRANSCRIPT_READY.subject,
             STAGE_FAILED.subject,
             SUMMARY_READY.subject,
+            SPEAKERS_NAMED.subject,
         ):
             return
         recording = await self.bot.state.recording(str(body.get("recording_id", "")))
@@ -141,6 +144,9 @@ class TelegramNotifier:
         with bound_recording(recording.recording_id):
             if subject == RECORDING_READY.subject:
                 await self._status(recording, stage="prepare", fraction=1.0)
+            elif subject == SPEAKERS_NAMED.subject:
+                recording.speaker_names = SpeakersNamed.model_validate(body).names
+                await self.bot.state.save_recording(recording)
             elif subject == TRANSCRIPT_READY.subject and recording.status != "done":
                 await self.bot.send_transcript(recording)
                 recording.status = "done"
