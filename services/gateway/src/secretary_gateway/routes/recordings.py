@@ -15,6 +15,7 @@ from faststream.nats import NatsBroker
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.openapi.spec import (
+    Example,
     OpenAPIFormat,
     OpenAPIMediaType,
     OpenAPIType,
@@ -302,8 +303,6 @@ class RecordingController(Controller):
         await owned_recording(state.database, recording_id, owner)
         try:
             await RecordingDeleter(state.broker, state.database).delete(recording_id, owner)
-        except ApiError:
-            raise
         except Exception as error:
             raise ApiError(
                 503, "unavailable", "Storage did not answer; nothing was lost, try again."
@@ -386,8 +385,17 @@ class RecordingController(Controller):
         data: Annotated[
             dict[str, str | None],
             Body(
-                description="Label → name, another label, or null.",
-                examples=[],
+                description="Label → name, another label (to merge), or null.",
+                examples=[
+                    Example(
+                        summary="name two speakers, merge a third",
+                        value={
+                            "SPEAKER_00": "Maria",
+                            "SPEAKER_01": "Tom",
+                            "SPEAKER_02": "SPEAKER_01",
+                        },
+                    )
+                ],
             ),
         ],
     ) -> Speakers:
