@@ -29,6 +29,7 @@ from secretary_gateway.routes.health import healthz, metrics, readyz
 from secretary_gateway.routes.questions import QuestionController
 from secretary_gateway.routes.recordings import RecordingController
 from secretary_gateway.routes.search import search_transcripts
+from secretary_gateway.routes.transcripts import TranscriptController
 from secretary_gateway.routes.webhooks import WebhookController
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.watchdog import StuckRecordingWatchdog
@@ -103,6 +104,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
     return Litestar(
         route_handlers=[
             RecordingController,
+            TranscriptController,
             QuestionController,
             WebhookController,
             search_transcripts,
