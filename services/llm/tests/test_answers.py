@@ -216,34 +216,48 @@ async def test_answers_stream_through_the_proxy(
     assert "/v1/chat/completions" in proxy_log.read_text()
 
 
-async def test_5xx_answers_are_retried(proxy: tuple[str, Path]) -> None:
+async def _ask_a_server_that_refuses(
+    proxy_url: str, status: str, headers: str, retries: int, error: type[Exception]
+) -> list[float]:
+    """Asks an endpoint that always answers `status`; returns when each attempt arrived."""
     attempts: list[float] = []
 
-    async def failing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def refuse(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         attempts.append(time.monotonic())
-        body = b'{"error": {"message": "overloaded"}}'
+        body = b'{"error": {"message": "not now"}}'
         writer.write(
-            b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+            f"HTTP/1.1 {status}\r\nContent-Type: application/json\r\n{headers}".encode()
             + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
             + body
         )
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(failing, "127.0.0.1", 0)
+    server = await asyncio.start_server(refuse, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    settings = _settings(f"http://127.0.0.1:{port}/v1", proxy[0], llm_max_retries=2)
+    settings = _settings(f"http://127.0.0.1:{port}/v1", proxy_url, llm_max_retries=retries)
     answerer = Answerer(settings, create_client(settings))
 
     async def ignore(_: str) -> None:
         return None
 
+    try:
+        with pytest.raises(error):
+            await answerer.answer(
+                TRANSCRIPT, PassageIndex([], _NoEmbedder()), "Anything?", [], ignore
+            )
+    finally:
+        server.close()
+    return attempts
+
+
+async def test_5xx_answers_are_retried(proxy: tuple[str, Path]) -> None:
     from openai import InternalServerError
 
-    with pytest.raises(InternalServerError):
-        await answerer.answer(TRANSCRIPT, PassageIndex([], _NoEmbedder()), "Anything?", [], ignore)
-    server.close()
+    attempts = await _ask_a_server_that_refuses(
+        proxy[0], "503 Service Unavailable", "", 2, InternalServerError
+    )
     assert len(attempts) == 3, "one request and two retries"
     assert attempts[2] - attempts[0] > 0.3, "retries back off"
 
@@ -251,34 +265,11 @@ async def test_5xx_answers_are_retried(proxy: tuple[str, Path]) -> None:
 async def test_rate_limits_are_waited_out_as_the_server_asks(proxy: tuple[str, Path]) -> None:
     """429 with Retry-After: the client waits what the server asks, retries, then gives up
     with a clear error (the job runner then reports `llm_unavailable`)."""
-    attempts: list[float] = []
-
-    async def limited(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await reader.readuntil(b"\r\n\r\n")
-        attempts.append(time.monotonic())
-        body = b'{"error": {"message": "rate limit reached", "type": "rate_limit"}}'
-        writer.write(
-            b"HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n"
-            + b"Retry-After: 2\r\n"
-            + f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
-            + body
-        )
-        await writer.drain()
-        writer.close()
-
-    server = await asyncio.start_server(limited, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    settings = _settings(f"http://127.0.0.1:{port}/v1", proxy[0], llm_max_retries=1)
-    answerer = Answerer(settings, create_client(settings))
-
-    async def ignore(_: str) -> None:
-        return None
-
     from openai import RateLimitError
 
-    with pytest.raises(RateLimitError):
-        await answerer.answer(TRANSCRIPT, PassageIndex([], _NoEmbedder()), "Anything?", [], ignore)
-    server.close()
+    attempts = await _ask_a_server_that_refuses(
+        proxy[0], "429 Too Many Requests", "Retry-After: 2\r\n", 1, RateLimitError
+    )
     assert len(attempts) == 2, "one request and one retry"
     assert attempts[1] - attempts[0] >= 1.9, "the retry waited the Retry-After"
 
