@@ -159,10 +159,16 @@ class WebhookDeliveryRow(Base):
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def _upgrade_to_head(connection: Connection) -> None:
+def alembic_config(connection: Connection) -> Config:
+    """Alembic's configuration, working on the connection it is handed."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    return config
+
+
+def _upgrade_to_head(connection: Connection) -> None:
+    config = alembic_config(connection)
     tables = set(inspect(connection).get_table_names())
     if "recordings" in tables and "alembic_version" not in tables:
         # a database created before migrations existed holds revision 0001's schema

@@ -90,11 +90,6 @@ class Metrics:
 
 
 def _route_template(scope: Any) -> str:
-    # the template, not the path: ids in paths would make a series per recording
-    handler = scope.get("route_handler")
-    template = scope.get("path_template")
-    if template:
-        return str(template)
-    if handler is not None and getattr(handler, "paths", None):
-        return str(sorted(handler.paths)[0])
-    return "unmatched"
+    # the template, not the path: ids in paths would make a series per recording; the router
+    # sets it on every request it matched
+    return str(scope.get("path_template") or "unmatched")

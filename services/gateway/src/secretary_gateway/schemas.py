@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
 
-from secretary_gateway.db import QuestionRow, RecordingRow, WebhookDeliveryRow, WebhookRow
+from secretary_gateway.db import QuestionRow, RecordingRow
 from secretary_gateway.timeline import stage_durations
 
 Status = Literal["queued", "processing", "done", "failed"]
@@ -177,14 +177,14 @@ class WebhookRequest(BaseModel):
 
 
 class Webhook(BaseModel):
+    """Read straight from its row (`Webhook.model_validate(row)`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     url: str
     events: list[WebhookEvent]
     created_at: datetime
-
-    @classmethod
-    def from_row(cls, row: WebhookRow) -> Webhook:
-        return cls(id=row.id, url=row.url, events=row.events, created_at=row.created_at)
 
 
 class WebhookCreated(Webhook):
@@ -199,6 +199,10 @@ class WebhookList(BaseModel):
 
 
 class Delivery(BaseModel):
+    """Read straight from its row (`Delivery.model_validate(row)`)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
     id: str
     recording_id: str
     event: WebhookEvent
@@ -207,19 +211,6 @@ class Delivery(BaseModel):
     response_status: int | None
     error: str | None
     updated_at: datetime
-
-    @classmethod
-    def from_row(cls, row: WebhookDeliveryRow) -> Delivery:
-        return cls(
-            id=row.id,
-            recording_id=row.recording_id,
-            event=row.event,
-            status=row.status,
-            attempts=row.attempts,
-            response_status=row.response_status,
-            error=row.error,
-            updated_at=row.updated_at,
-        )
 
 
 class DeliveryList(BaseModel):

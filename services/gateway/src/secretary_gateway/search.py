@@ -6,12 +6,11 @@ Both index words as written (no stemming) since meetings come in many languages:
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
 from secretary_contracts import Transcript
-from sqlalchemy import delete, text
+from sqlalchemy import JSON, delete, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from secretary_gateway.db import SegmentRow
@@ -58,6 +57,9 @@ def fts5_query(query: str) -> str | None:
     return " ".join(quoted) or None
 
 
+# the JSON column typed, so both drivers hand back a dict
+_RESULT_TYPES = {"speaker_names": JSON}
+
 SQLITE_SEARCH = text(
     """
     SELECT s.recording_id, r.title, s.start, s."end", s.speaker, s.text, r.speaker_names
@@ -68,7 +70,7 @@ SQLITE_SEARCH = text(
     ORDER BY f.rank, s.start
     LIMIT :limit
     """
-)
+).columns(**_RESULT_TYPES)
 POSTGRESQL_SEARCH = text(
     """
     SELECT s.recording_id, r.title, s.start, s."end", s.speaker, s.text, r.speaker_names
@@ -80,7 +82,7 @@ POSTGRESQL_SEARCH = text(
              r.created_at DESC, s.start
     LIMIT :limit
     """
-)
+).columns(**_RESULT_TYPES)
 
 
 async def search(session: AsyncSession, owner: str, query: str, limit: int) -> list[Hit] | None:
@@ -106,16 +108,7 @@ async def search(session: AsyncSession, owner: str, query: str, limit: int) -> l
             end=row[3],
             speaker=row[4],
             text=row[5],
-            speaker_names=_json(row[6]),
+            speaker_names=row[6] or {},
         )
         for row in rows
     ]
-
-
-def _json(value: object) -> dict[str, str]:
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        loaded = json.loads(value)
-        return loaded if isinstance(loaded, dict) else {}
-    return {}

@@ -23,6 +23,7 @@ from litestar.openapi.spec import (
 )
 from litestar.params import FromPath, QueryParameter
 from litestar.response import ServerSentEvent
+from nats.errors import Error as NatsError
 from pydantic import ValidationError
 from secretary_contracts import (
     MediaReceived,
@@ -244,7 +245,7 @@ class RecordingController(Controller):
         await owned_recording(state.database, recording_id, owner)
         try:
             await RecordingDeleter(state.broker, state.database).delete(recording_id, owner)
-        except Exception as error:
+        except (NatsError, TimeoutError) as error:
             raise ApiError(
                 503, "unavailable", "Storage did not answer; nothing was lost, try again."
             ) from error

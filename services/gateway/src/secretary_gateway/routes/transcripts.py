@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -209,7 +208,6 @@ class TranscriptController(Controller):
         if not names:
             return summary
         labels = speaker_labels(await _stored_transcript(state.database, row))
-        renamed = json.loads(summary.model_dump_json())
 
         def rename(value: Any) -> Any:
             if isinstance(value, str):
@@ -220,7 +218,8 @@ class TranscriptController(Controller):
                 return {k: rename(v) for k, v in value.items()}
             return value
 
-        return Summary.model_validate(rename(renamed))
+        # every text of the summary, whatever fields it grows
+        return Summary.model_validate(rename(summary.model_dump()))
 
 
 def _ascii(name: str) -> str:

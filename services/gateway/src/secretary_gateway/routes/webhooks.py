@@ -62,7 +62,7 @@ class WebhookController(Controller):
                 events=sorted(set(data.events)),
             )
             session.add(row)
-        return WebhookCreated(**Webhook.from_row(row).model_dump(), secret=row.secret)
+        return WebhookCreated.model_validate(row)
 
     @get("/", operation_id="listWebhooks", summary="My webhooks.", responses=errors())
     async def list_webhooks(self, state: State, owner: Owner) -> WebhookList:
@@ -70,7 +70,7 @@ class WebhookController(Controller):
             rows = await session.scalars(
                 select(WebhookRow).where(WebhookRow.owner == owner).order_by(WebhookRow.created_at)
             )
-            return WebhookList(items=[Webhook.from_row(r) for r in rows])
+            return WebhookList(items=[Webhook.model_validate(r) for r in rows])
 
     @delete(
         "/{webhook_id:str}",
@@ -104,4 +104,4 @@ class WebhookController(Controller):
                 .order_by(WebhookDeliveryRow.created_at.desc())
                 .limit(100)
             )
-            return DeliveryList(items=[Delivery.from_row(r) for r in rows])
+            return DeliveryList(items=[Delivery.model_validate(r) for r in rows])
