@@ -25,6 +25,7 @@ from secretary_contracts import (
 )
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
 from secretary_gateway.settings import GatewaySettings
+from secretary_testing import pipeline
 from secretary_testing.gateway import running_gateway, wait_for_status
 
 
@@ -219,9 +220,8 @@ async def test_a_recording_that_stops_moving_is_reported(
 async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
     nats_server: NatsServer, tmp_path: Path, nats_client: Client
 ) -> None:
-    from secretary_contracts import AnswerReady, Citation, Transcript, TranscriptReady
-    from secretary_contracts.messaging import ANSWER_READY, TRANSCRIPT_READY, artifact_object_name
-    from secretary_runtime import objects
+    from secretary_contracts import AnswerReady, Citation, Transcript
+    from secretary_contracts.messaging import ANSWER_READY
     from secretary_runtime.publishing import EventPublisher
 
     settings = GatewaySettings(
@@ -236,28 +236,13 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
         assert early.status_code == 409
         assert early.json()["error"]["code"] == "transcript_not_ready"
 
-        js = nats_client.jetstream()
-        ref = await objects.put_model(
-            js,
-            BUCKETS.artifacts,
-            artifact_object_name(recording_id, "transcript"),
-            Transcript(language="en", duration_s=1.0),
+        await pipeline.finish(
+            nats_client.jetstream(), recording_id, Transcript(language="en", duration_s=1.0)
         )
+        await wait_for_status(api, recording_id, "done")
         broker = NatsBroker(nats_server.url)
         await broker.connect()
         publisher = EventPublisher(broker)
-        await publisher.publish(
-            TRANSCRIPT_READY,
-            TranscriptReady(
-                recording_id=recording_id,
-                transcript=ref,
-                language="en",
-                duration_s=1.0,
-                speaker_count=0,
-                segment_count=0,
-            ),
-        )
-        await wait_for_status(api, recording_id, "done")
 
         # no llm service runs here: the question is accepted and left pending
         asked = await api.post(
@@ -338,21 +323,8 @@ async def _sse(api: AsyncTestClient, url: str, until: str, timeout: float = 20) 
 async def test_progress_and_answers_stream_as_server_sent_events(
     nats_server: NatsServer, tmp_path: Path, nats_client: Client
 ) -> None:
-    from secretary_contracts import (
-        AnswerDelta,
-        AnswerReady,
-        RecordingReady,
-        Transcript,
-        TranscriptReady,
-    )
-    from secretary_contracts.messaging import (
-        ANSWER_DELTA,
-        ANSWER_READY,
-        RECORDING_READY,
-        TRANSCRIPT_READY,
-        artifact_object_name,
-    )
-    from secretary_runtime import objects
+    from secretary_contracts import AnswerDelta, AnswerReady, RecordingReady, Transcript
+    from secretary_contracts.messaging import ANSWER_DELTA, ANSWER_READY, RECORDING_READY
     from secretary_runtime.publishing import EventPublisher
 
     settings = GatewaySettings(
@@ -371,22 +343,8 @@ async def test_progress_and_answers_stream_as_server_sent_events(
         await publisher.publish(
             RECORDING_READY, RecordingReady(recording_id=recording_id, audio=ref, duration_s=9.0)
         )
-        transcript_ref = await objects.put_model(
-            nats_client.jetstream(),
-            BUCKETS.artifacts,
-            artifact_object_name(recording_id, "transcript"),
-            Transcript(language="en", duration_s=9),
-        )
-        await publisher.publish(
-            TRANSCRIPT_READY,
-            TranscriptReady(
-                recording_id=recording_id,
-                transcript=transcript_ref,
-                language="en",
-                duration_s=9.0,
-                speaker_count=0,
-                segment_count=0,
-            ),
+        await pipeline.finish(
+            nats_client.jetstream(), recording_id, Transcript(language="en", duration_s=9)
         )
         await wait_for_status(api, recording_id, "done")
         # the in-process test transport returns a response only once it is complete: live

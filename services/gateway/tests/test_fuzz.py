@@ -7,22 +7,15 @@ be one the document describes.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 from schemathesis.core.result import Ok
-from secretary_cli.nats_server import NatsServer
-from secretary_cli.stack import free_port
+from secretary_cli.stack import Stack, free_port
 
 EXAMPLES_PER_OPERATION = 40
 CHECKS = [
@@ -34,50 +27,26 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def gateway_process(
-    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[str, str]]:
-    directory = tmp_path_factory.mktemp("fuzz")
-    port = free_port()
-    env = {
-        **os.environ,
-        "SECRETARY_NATS_URL": nats_server.url,
-        "SECRETARY_DATABASE_URL": f"sqlite+aiosqlite:///{directory}/gateway.db",
-        "SECRETARY_PORT": str(port),
-        "SECRETARY_MAX_UPLOAD_BYTES": str(1024 * 1024),
-        "SECRETARY_ANSWER_WAIT_S": "0",
-        "SECRETARY_LOG_LEVEL": "WARNING",
-    }
-    log = (directory / "gateway.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "secretary_gateway"], env=env, stdout=log, stderr=log
+def gateway_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The gateway as deployed (its own process, its own nats-server), and a key for it."""
+    stack = Stack(
+        tmp_path_factory.mktemp("fuzz"),
+        free_port(),
+        log_level="WARNING",
+        extra_env={
+            "SECRETARY_MAX_UPLOAD_BYTES": str(1024 * 1024),
+            "SECRETARY_ANSWER_WAIT_S": "0",
+        },
+        supervise=False,
     )
-    base_url = f"http://127.0.0.1:{port}"
+    stack.start(services=("gateway",))
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise RuntimeError(Path(log.name).read_text())
-        created = subprocess.run(
-            [sys.executable, "-m", "secretary_gateway.keys", "create", "--owner", "fuzz"],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        yield base_url, created.stdout.strip()
+        stack.wait_ready()
+        yield stack.gateway_url, stack.api_key
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()
+        stack.stop()
     # a server error anywhere would also be in the log as a traceback
-    assert "Traceback" not in Path(log.name).read_text()
+    assert "Traceback" not in (stack.data_dir / "logs" / "gateway.log").read_text()
 
 
 def test_no_server_errors_and_only_documented_answers(gateway_process: tuple[str, str]) -> None:

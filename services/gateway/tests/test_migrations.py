@@ -8,9 +8,8 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
-from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from secretary_gateway.db import MIGRATIONS, Base, Database
+from secretary_gateway.db import Base, Database, alembic_config
 from sqlalchemy import Connection, inspect, text
 
 # objects only raw SQL can make (full-text search), which the models cannot declare
@@ -33,10 +32,7 @@ def _differences(connection: Connection) -> list[Any]:
 
 
 def _alembic(connection: Connection, action: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    config.attributes["connection"] = connection
-    getattr(command, action)(config, revision)
+    getattr(command, action)(alembic_config(connection), revision)
 
 
 async def test_migrations_match_the_models_and_go_down_and_up(empty_database_url: str) -> None:
