@@ -35,10 +35,17 @@ def _run(args: argparse.Namespace) -> int:
             print(f"failed: {error.get('code')}: {error.get('message')}", file=sys.stderr)
             return 1
         print(
-            f"\n{media.name}: {final['duration_s']:.0f} s, language {final['language']}, "
+            f"\n{media.name}: {final['duration_s']:.0f} s, language {final['language'] or '-'}, "
             f"{final['speaker_count']} speaker(s)\n"
         )
+        if "no_speech" in final.get("warnings", []):
+            print("Nobody speaks in this recording.")
+            return 0
         print(stack.gateway.transcript(created["id"], "txt"), end="")
+        flagged = {k: v for k, v in final.get("flagged_segments", {}).items() if v}
+        if flagged:
+            counts = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in flagged.items())
+            print(f"\nSegments to check: {counts}.")
         return 0
     finally:
         stack.stop()

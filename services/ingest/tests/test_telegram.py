@@ -48,6 +48,7 @@ from secretary_ingest.telegram.notifier import TelegramNotifier
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime import objects
 from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.events import published
 
@@ -428,7 +429,13 @@ async def test_list_lang_and_delete(harness: Harness) -> None:
     assert harness.telegram.sent[-1]["text"].splitlines()[0].startswith(recording_id)
 
     await harness.bot.handle(None, user_message(72, text="/lang de"))
-    assert (await harness.bot.state.user(42)).next_language == "de"
+    js = harness.nats.jetstream()
+    assert (await read_owner_settings(js, "telegram:42")).language == "de"
+    await harness.bot.handle(None, user_message(75, text="/lang klingon"))
+    assert "not a language" in harness.telegram.sent[-1]["text"]
+    assert (await read_owner_settings(js, "telegram:42")).language == "de"
+    await harness.bot.handle(None, user_message(76, text="/lang auto"))
+    assert (await read_owner_settings(js, "telegram:42")).language is None
 
     other_user = user_message(73, user_id=43, text=f"/delete {recording_id}")
     await harness.bot.handle(None, other_user)
@@ -446,14 +453,19 @@ async def test_list_lang_and_delete(harness: Harness) -> None:
     assert len(deleted) == 1
 
 
-async def test_a_voice_note_is_accepted_and_the_next_language_is_applied(harness: Harness) -> None:
+async def test_a_voice_note_is_accepted_and_the_owners_language_is_kept_for_prepare(
+    harness: Harness,
+) -> None:
     await harness.bot.handle(None, user_message(80, text="/lang ru"))
     harness.telegram.files["voice-1"] = os.urandom(4000)
     await harness.bot.handle(None, user_message(81, voice=("voice-1", 4000)))
     recording_id = (await harness.bot.state.user(42)).recordings[0]
     (event,) = await _events(harness.nats, MEDIA_RECEIVED.subject, MediaReceived, recording_id)
-    assert event.options.language == "ru"
-    assert (await harness.bot.state.user(42)).next_language is None
+    # the door names no language: prepare applies the owner's, set here or over REST
+    assert event.options.language is None
+    assert event.owner == "telegram:42"
+    js = harness.nats.jetstream()
+    assert (await read_owner_settings(js, event.owner)).language == "ru"
 
 
 def test_half_configured_telegram_is_refused_with_a_clear_message() -> None:

@@ -127,3 +127,14 @@ def test_segments_keep_every_word_in_order_and_never_mix_speakers(
     assert {s.id for s in transcript.speakers} == {
         w.speaker for w in flattened if w.speaker is not None
     }
+
+
+def test_a_short_turn_inside_a_long_one_keeps_its_word() -> None:
+    # B's "Yes." is heard inside A's long turn; both cover the word
+    turns = [
+        SpeakerTurn(start=0.0, end=12.0, speaker="A"),
+        SpeakerTurn(start=8.1, end=8.6, speaker="B"),
+    ]
+    words = [word(7.5, 7.9, "budget."), word(8.2, 8.5, "Yes."), word(8.9, 9.3, "So")]
+    segments = build_segments(assign_speakers(words, turns))
+    assert [(s.speaker, s.text) for s in segments] == [("A", "budget."), ("B", "Yes."), ("A", "So")]

@@ -1,6 +1,21 @@
 """Stage results stored in the artifacts object bucket (claim check: events only name them)."""
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
+
+
+class SegmentFlag(StrEnum):
+    """Why a segment's text may be wrong."""
+
+    LOW_CONFIDENCE = "low_confidence"
+    REPETITION = "repetition"
+
+
+class TranscriptWarning(StrEnum):
+    """Something a user should know about a finished transcript."""
+
+    NO_SPEECH = "no_speech"
 
 
 class Word(BaseModel):
@@ -8,6 +23,10 @@ class Word(BaseModel):
     end: float
     word: str
     score: float | None = None
+    attached: bool = Field(
+        default=False,
+        description="Written straight after the previous word, with no space (`,000` of 40,000).",
+    )
 
 
 class AsrResult(BaseModel):
@@ -17,6 +36,9 @@ class AsrResult(BaseModel):
     language: str
     duration_s: float
     words: list[Word]
+    language_probability: float | None = Field(
+        default=None, description="How sure the language detection was; null when forced."
+    )
 
 
 class SpeakerTurn(BaseModel):
@@ -39,6 +61,7 @@ class TranscriptWord(BaseModel):
     word: str
     speaker: str | None
     score: float | None = None
+    attached: bool = False
 
 
 class TranscriptSegment(BaseModel):
@@ -47,6 +70,10 @@ class TranscriptSegment(BaseModel):
     speaker: str | None
     text: str
     words: list[TranscriptWord]
+    confidence: float | None = Field(
+        default=None, description="Mean probability of the segment's words (0-1)."
+    )
+    flags: list[SegmentFlag] = Field(default_factory=list)
 
 
 class ActionItem(BaseModel):
@@ -76,3 +103,13 @@ class Transcript(BaseModel):
     duration_s: float
     speakers: list[Speaker] = Field(default_factory=list)
     segments: list[TranscriptSegment] = Field(default_factory=list)
+    language_probability: float | None = None
+    warnings: list[TranscriptWarning] = Field(default_factory=list)
+
+    def flagged_segments(self) -> dict[str, int]:
+        """How many segments carry each flag."""
+        counts = {str(flag): 0 for flag in SegmentFlag}
+        for segment in self.segments:
+            for flag in segment.flags:
+                counts[str(flag)] += 1
+        return counts

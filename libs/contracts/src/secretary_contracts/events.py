@@ -37,6 +37,18 @@ class RecordingOptions(BaseModel):
     max_speakers: int | None = Field(default=None, ge=1, le=50)
 
 
+class OwnerSettings(BaseModel):
+    """An owner's defaults for new recordings, the same whether set over REST or in the chat."""
+
+    language: str | None = Field(
+        default=None,
+        min_length=2,
+        max_length=8,
+        description="ISO 639-1 code used when a recording does not name one; null = detect.",
+        examples=["ru"],
+    )
+
+
 class ObjectRef(BaseModel):
     """A claim check: where a blob lives in the Object Store and how to verify it."""
 
@@ -77,6 +89,7 @@ class AsrDone(RecordingEvent):
     result: ObjectRef
     language: str
     word_count: int = Field(ge=0)
+    language_probability: float | None = None
 
 
 class DiarizationDone(RecordingEvent):
@@ -90,6 +103,13 @@ class TranscriptReady(RecordingEvent):
     duration_s: float = Field(ge=0)
     speaker_count: int = Field(ge=0)
     segment_count: int = Field(ge=0)
+    warnings: list[str] = Field(
+        default_factory=list, description="e.g. `no_speech`: done, but nobody spoke."
+    )
+    flagged_segments: dict[str, int] = Field(
+        default_factory=dict, description="Segments per flag (`low_confidence`, `repetition`)."
+    )
+    language_probability: float | None = None
 
 
 class SummaryReady(RecordingEvent):

@@ -5,7 +5,19 @@ Shared by every service that hands transcripts out (the REST API, the Telegram c
 
 from __future__ import annotations
 
-from secretary_contracts import Transcript, TranscriptSegment
+from secretary_contracts import SegmentFlag, Transcript, TranscriptSegment
+
+FLAG_NOTES = {
+    SegmentFlag.LOW_CONFIDENCE: "unsure",
+    SegmentFlag.REPETITION: "repeated, may be a recognition loop",
+}
+NO_SPEECH_NOTE = "Nobody speaks in this recording."
+
+
+def flag_note(segment: TranscriptSegment) -> str:
+    """`(unsure)` and the like for a flagged segment, empty otherwise."""
+    notes = [FLAG_NOTES[flag] for flag in segment.flags if flag in FLAG_NOTES]
+    return f"({'; '.join(notes)})" if notes else ""
 
 
 def moment(seconds: float) -> str:
@@ -87,7 +99,11 @@ def to_markdown(transcript: Transcript, title: str | None = None) -> str:
         f"*Language: {transcript.language} · Duration: {moment(transcript.duration_s)}"
         f" · Speakers: {speakers}*",
     ]
+    if not transcript.segments:
+        lines += ["", NO_SPEECH_NOTE]
     for speaker, segments in speaker_turns(transcript):
         lines += ["", f"## {speaker}", ""]
-        lines += [f"**[{moment(s.start)}]** {s.text}  " for s in segments]
+        for s in segments:
+            note = flag_note(s)
+            lines.append(f"**[{moment(s.start)}]** {s.text}{f' *{note}*' if note else ''}  ")
     return "\n".join(lines) + "\n"

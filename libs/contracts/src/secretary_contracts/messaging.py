@@ -1,5 +1,6 @@
 """Subjects, streams, durable consumers and buckets, declared once for every service."""
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -233,6 +234,8 @@ class Buckets:
     merge_state: str = "merge-state"
     telegram: str = "telegram"
     qa_history: str = "qa-history"
+    owner_settings: str = "owner-settings"
+    """An owner's defaults (`OwnerSettings`), one key per owner, whichever door set them."""
 
 
 BUCKETS = Buckets()
@@ -260,6 +263,11 @@ def speakers_named_message_id(event: events.SpeakersNamed) -> str:
     """One message per distinct mapping: a repeat is dropped, a change is not."""
     digest = hashlib.sha256(json.dumps(event.names, sort_keys=True).encode()).hexdigest()[:16]
     return f"{event.recording_id}:speakers:{digest}"
+
+
+def owner_settings_key(owner: str) -> str:
+    """KV keys allow fewer characters than owner names (`telegram:42`): base64url, unpadded."""
+    return base64.urlsafe_b64encode(owner.encode()).decode().rstrip("=")
 
 
 def artifact_object_name(recording_id: str, kind: str) -> str:

@@ -39,7 +39,7 @@ async def declare_infrastructure(js: JetStreamContext, replicas: int = 1) -> Non
             await js.create_object_store(
                 bucket, config=ObjectStoreConfig(storage=StorageType.FILE, replicas=replicas)
             )
-    for kv in (BUCKETS.merge_state, BUCKETS.telegram, BUCKETS.qa_history):
+    for kv in (BUCKETS.merge_state, BUCKETS.telegram, BUCKETS.qa_history, BUCKETS.owner_settings):
         try:
             await js.key_value(kv)
         except (NotFoundError, BadRequestError):

@@ -9,16 +9,19 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from faster_whisper import BatchedInferencePipeline, WhisperModel
-from faster_whisper.tokenizer import _LANGUAGE_CODES
 from secretary_contracts import AsrResult, ErrorCode, Word
 from secretary_runtime.jobs import JobRejected
 
+from secretary_asr.language import LanguageGuess, detect_language
 from secretary_asr.models import resolve_model
 from secretary_asr.settings import AsrSettings
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
+# Whisper's own rule for a window it should not have transcribed (batched decoding skips it).
+NO_SPEECH_PROBABILITY = 0.6
+NO_SPEECH_LOGPROB = -1.0
 
 
 def resolve_device(device: str) -> str:
@@ -70,9 +73,7 @@ class Transcriber:
         if requested is None:
             return None if self.model.model.is_multilingual else "en"
         requested = requested.lower()
-        if requested not in _LANGUAGE_CODES or (
-            not self.model.model.is_multilingual and requested != "en"
-        ):
+        if requested not in self.model.supported_languages:
             raise JobRejected(
                 ErrorCode.UNSUPPORTED_LANGUAGE,
                 f"The speech model does not support the language '{requested}'.",
@@ -87,19 +88,30 @@ class Transcriber:
     ) -> AsrResult:
         duration_s = len(audio) / SAMPLE_RATE
         forced = self.check_language(language)
+        guess = (
+            LanguageGuess(forced, None)
+            if forced
+            else detect_language(self.model, audio, self.settings.language_detection_segments)
+        )
+        if guess.language is None:
+            return AsrResult(language="", duration_s=round(duration_s, 3), words=[])
         segments, info = self.pipeline.transcribe(
             audio,
-            language=forced,
+            language=guess.language,
             batch_size=self.settings.batch_size,
             beam_size=self.settings.beam_size,
             word_timestamps=True,
             vad_filter=True,
-            language_detection_segments=self.settings.language_detection_segments,
         )
         words: list[Word] = []
         texts: list[dict[str, Any]] = []
         for segment in segments:
             on_progress(0.95 * segment.end / duration_s if duration_s else 0.0)
+            if (
+                segment.no_speech_prob > NO_SPEECH_PROBABILITY
+                and segment.avg_logprob < NO_SPEECH_LOGPROB
+            ):
+                continue
             texts.append({"start": segment.start, "end": segment.end, "text": segment.text})
             for w in segment.words or []:
                 token = w.word.strip()
@@ -110,13 +122,17 @@ class Transcriber:
                             end=round(w.end, 3),
                             word=token,
                             score=round(w.probability, 3),
+                            attached=bool(words) and not w.word[:1].isspace(),
                         )
                     )
-        if not words:
-            raise JobRejected(ErrorCode.NO_SPEECH)
-        if self.settings.align_model_dir:
+        if words and self.settings.align_model_dir:
             words = self._align(texts, audio, info.language)
-        return AsrResult(language=info.language, duration_s=round(duration_s, 3), words=words)
+        return AsrResult(
+            language=info.language,
+            duration_s=round(duration_s, 3),
+            words=words,
+            language_probability=guess.probability,
+        )
 
     def _align(
         self, texts: list[dict[str, Any]], audio: npt.NDArray[np.float32], language: str

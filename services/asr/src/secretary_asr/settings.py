@@ -27,7 +27,10 @@ class AsrSettings(ServiceSettings):
         default="auto", description="`auto` to detect, or an ISO 639-1 code to force."
     )
     language_detection_segments: int = Field(
-        default=4, ge=1, description="30-second windows used to detect the language."
+        default=5,
+        ge=1,
+        description="30-second windows, spread over the whole recording's speech, that vote"
+        " on the language.",
     )
     align_model_dir: str = Field(
         default="",

@@ -53,5 +53,6 @@ class AsrWorker:
                 result=ref,
                 language=result.language,
                 word_count=len(result.words),
+                language_probability=result.language_probability,
             ),
         )

@@ -29,6 +29,7 @@ from secretary_gateway.routes.health import healthz, metrics, readyz
 from secretary_gateway.routes.questions import QuestionController
 from secretary_gateway.routes.recordings import RecordingController
 from secretary_gateway.routes.search import search_transcripts
+from secretary_gateway.routes.settings import get_settings, put_settings
 from secretary_gateway.routes.transcripts import TranscriptController
 from secretary_gateway.routes.webhooks import WebhookController
 from secretary_gateway.settings import GatewaySettings
@@ -108,6 +109,8 @@ def create_app(settings: GatewaySettings) -> Litestar:
             QuestionController,
             WebhookController,
             search_transcripts,
+            get_settings,
+            put_settings,
             healthz,
             readyz,
             metrics,

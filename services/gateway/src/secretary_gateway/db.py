@@ -47,6 +47,11 @@ class RecordingRow(Base):
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     speaker_names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    warnings: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
+    flagged_segments: Mapped[dict[str, int]] = mapped_column(
+        JSON, default=dict, server_default="{}"
+    )
+    language_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
     # when each stage first finished (ISO times): stage durations for /metrics and the API
     timeline: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     media_deleted_at: Mapped[datetime | None] = mapped_column(

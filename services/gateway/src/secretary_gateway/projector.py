@@ -95,7 +95,12 @@ class Projector:
                 await self._update(ready, Stage.PREPARE, duration_s=ready.duration_s)
             elif subject == ASR_DONE.subject:
                 asr = AsrDone.model_validate(body)
-                await self._update(asr, Stage.ASR, language=asr.language)
+                await self._update(
+                    asr,
+                    Stage.ASR,
+                    language=asr.language or None,
+                    language_probability=asr.language_probability,
+                )
             elif subject == DIARIZATION_DONE.subject:
                 await self._update(DiarizationDone.model_validate(body), Stage.DIARIZE)
             elif subject == TRANSCRIPT_READY.subject:
@@ -163,8 +168,11 @@ class Projector:
             row.error_message = None
             row.stages = {**row.stages, Stage.MERGE: 1.0}
             row.duration_s = event.duration_s
-            row.language = event.language
+            row.language = event.language or None
+            row.language_probability = event.language_probability
             row.speaker_count = event.speaker_count
+            row.warnings = list(event.warnings)
+            row.flagged_segments = dict(event.flagged_segments)
         await self.webhooks.announce(row)
         logger.info("recording done")
 

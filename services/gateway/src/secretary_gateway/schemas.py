@@ -35,7 +35,16 @@ class Recording(BaseModel):
     stages: dict[str, float]
     duration_s: float | None
     language: str | None
+    language_probability: float | None = Field(
+        description="How sure the language detection was (null when the language was given)."
+    )
     speaker_count: int | None
+    warnings: list[str] = Field(
+        description="Done, but worth knowing: `no_speech` when nobody speaks in the recording."
+    )
+    flagged_segments: dict[str, int] = Field(
+        description="How many transcript segments are flagged `low_confidence` or `repetition`."
+    )
     error: ErrorDetail | None
     stage_seconds: dict[str, float] = Field(
         description="How long each finished stage took, from the previous one's end."
@@ -57,7 +66,10 @@ class Recording(BaseModel):
                     "stages": {"upload": 1.0, "prepare": 1.0, "asr": 0.6, "diarize": 0.3},
                     "duration_s": 2712.4,
                     "language": None,
+                    "language_probability": None,
                     "speaker_count": None,
+                    "warnings": [],
+                    "flagged_segments": {},
                     "error": None,
                     "stage_seconds": {"prepare": 21.3},
                     "media_available": True,
@@ -84,7 +96,10 @@ class Recording(BaseModel):
             stages=stages,
             duration_s=row.duration_s,
             language=row.language,
+            language_probability=row.language_probability,
             speaker_count=row.speaker_count,
+            warnings=list(row.warnings or []),
+            flagged_segments=dict(row.flagged_segments or {}),
             error=ErrorDetail(code=row.error_code, message=row.error_message or "")
             if row.error_code
             else None,

@@ -15,6 +15,7 @@ from secretary_contracts.messaging import (
 )
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
+from secretary_runtime.owners import read_owner_settings
 
 from secretary_ingest import media
 from secretary_ingest.settings import IngestSettings
@@ -62,12 +63,17 @@ class Preparer:
             audio = await objects.put_file(
                 js, BUCKETS.audio, audio_object_name(event.recording_id), normalised.path
             )
+        options = event.options
+        if options.language is None:
+            # the owner's default, whichever door they set it at
+            default = (await read_owner_settings(js, event.owner)).language
+            options = options.model_copy(update={"language": default})
         await self.jobs.publisher.publish(
             RECORDING_READY,
             RecordingReady(
                 recording_id=event.recording_id,
                 audio=audio,
                 duration_s=round(normalised.duration_s, 3),
-                options=event.options,
+                options=options,
             ),
         )

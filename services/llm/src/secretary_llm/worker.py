@@ -78,6 +78,9 @@ class SummaryWorker:
             )
 
     async def summarize(self, event: TranscriptReady) -> None:
+        if event.segment_count == 0:
+            logger.info("nobody speaks: nothing to summarise")
+            return
         js = self.broker.connection.jetstream()
         transcript = await objects.get_model(js, event.transcript, Transcript)
         summary, parts = await self.summarizer.summarize(transcript)

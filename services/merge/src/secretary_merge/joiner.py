@@ -35,7 +35,12 @@ class Joiner:
         self.settings = settings
         self.broker = broker
         self.jobs = jobs
-        self.rules = SegmentationRules(settings.segment_pause_s, settings.max_segment_s)
+        self.rules = SegmentationRules(
+            settings.segment_pause_s,
+            settings.max_segment_s,
+            settings.low_confidence_below,
+            settings.repetition_times,
+        )
 
     def register(self) -> None:
         asr_spec = tuned(CONSUMER_MERGE_ASR, self.settings)
@@ -87,7 +92,12 @@ class Joiner:
         words = await objects.get_model(js, asr.result, AsrResult)
         turns = await objects.get_model(js, diarization.result, DiarizationResult)
         transcript = merge_transcript(
-            words.language, words.duration_s, words.words, turns.turns, self.rules
+            words.language,
+            words.duration_s,
+            words.words,
+            turns.turns,
+            self.rules,
+            language_probability=words.language_probability,
         )
         ref = await objects.put_model(
             js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), transcript
@@ -101,6 +111,9 @@ class Joiner:
                 duration_s=transcript.duration_s,
                 speaker_count=len(transcript.speakers),
                 segment_count=len(transcript.segments),
+                warnings=[str(w) for w in transcript.warnings],
+                flagged_segments=transcript.flagged_segments(),
+                language_probability=transcript.language_probability,
             ),
         )
         logger.info(

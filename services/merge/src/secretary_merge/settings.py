@@ -9,3 +9,15 @@ class MergeSettings(ServiceSettings):
     max_segment_s: float = Field(
         default=30.0, description="A segment this long is closed at the next sentence end."
     )
+    low_confidence_below: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="A segment whose words' mean probability is below this is flagged"
+        " `low_confidence`.",
+    )
+    repetition_times: int = Field(
+        default=4,
+        ge=2,
+        description="A phrase said this many times in a row is flagged `repetition`.",
+    )

@@ -12,6 +12,7 @@ from faststream.nats import NatsBroker
 from pyrogram import types
 from secretary_contracts import (
     MediaReceived,
+    OwnerSettings,
     QuestionAsked,
     RecordingDeleted,
     RecordingOptions,
@@ -19,6 +20,7 @@ from secretary_contracts import (
     Transcript,
     exports,
 )
+from secretary_contracts.languages import SPEECH_LANGUAGES
 from secretary_contracts.messaging import (
     BUCKETS,
     MEDIA_RECEIVED,
@@ -30,6 +32,7 @@ from secretary_contracts.messaging import (
 )
 from secretary_runtime import objects
 from secretary_runtime.logs import bound_recording
+from secretary_runtime.owners import write_owner_settings
 from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.recordings import purge_recording
 
@@ -195,8 +198,8 @@ class TelegramBot:
             await self.state.remember_file(media.file_unique_id, recording_id)
             await self.state.remember_content(user_id, ref.sha256 or "", recording_id)
             user.recordings = [recording_id, *user.recordings]
-            options = RecordingOptions(language=user.next_language)
-            user.next_language = None
+            # no language here: prepare applies the owner's default (/lang or PUT /v1/settings)
+            options = RecordingOptions()
             await self.state.save_user(user_id, user)
             await self.publisher.publish(
                 MEDIA_RECEIVED,
@@ -243,6 +246,13 @@ class TelegramBot:
         store = await js.object_store(BUCKETS.artifacts)
         stored = await store.get(artifact_object_name(recording.recording_id, "transcript"))
         transcript = Transcript.model_validate_json(stored.data or b"{}")
+        if not transcript.segments:
+            await self.client.send_message(
+                recording.chat_id,
+                say(recording.language, "no_speech"),
+                reply_to_message_id=recording.source_message_id,
+            )
+            return
         for speaker in transcript.speakers:
             speaker.name = recording.speaker_names.get(speaker.id, speaker.name)
         stem = recording.file_name.rsplit(".", 1)[0] or recording.recording_id
@@ -320,14 +330,18 @@ class TelegramBot:
                 await self.delete(recording)
                 await self._reply(message, say(language, "deleted", recording_id=args[0]))
         elif command == "/lang":
-            user = await self.state.user(user_id)
             choice = args[0].lower() if args else "auto"
-            user.next_language = None if choice == "auto" else choice
-            await self.state.save_user(user_id, user)
+            if choice != "auto" and choice not in SPEECH_LANGUAGES:
+                await self._reply(message, say(language, "lang_unknown", code=choice))
+                return
+            chosen = OwnerSettings(language=None if choice == "auto" else choice)
+            await write_owner_settings(
+                self.broker.connection.jetstream(), owner_of(user_id), chosen
+            )
             await self._reply(
                 message,
                 say(language, "lang_auto")
-                if user.next_language is None
+                if chosen.language is None
                 else say(language, "lang_set", code=choice),
             )
         elif command == "/speakers":

@@ -42,7 +42,6 @@ class ChatQuestion(BaseModel):
 
 
 class UserState(BaseModel):
-    next_language: str | None = None
     recordings: list[str] = Field(default_factory=list)
 
 
