@@ -45,3 +45,35 @@ def speaker_accuracy(truth: list[Utterance], transcript: dict[str, Any]) -> floa
         votes.setdefault(label, Counter())[speaker] += 1
     mapping = {label: counter.most_common(1)[0][0] for label, counter in votes.items()}
     return sum(mapping[label] == speaker for label, speaker in pairs) / len(pairs)
+
+
+def words_on_right_speaker(
+    regions: list[tuple[float, float, str]], transcript: dict[str, Any]
+) -> float:
+    """Share of words whose label is their true speaker's, under the best one-to-one mapping
+    of labels to speakers (a label left over maps to nobody)."""
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    def truth_at(middle: float) -> str:
+        return min(
+            regions,
+            key=lambda r: (
+                0.0 if r[0] <= middle <= r[1] else min(abs(middle - r[0]), abs(middle - r[1]))
+            ),
+        )[2]
+
+    pairs = [
+        (w["speaker"], truth_at((w["start"] + w["end"]) / 2))
+        for s in transcript["segments"]
+        for w in s["words"]
+    ]
+    if not pairs:
+        return 0.0
+    labels = sorted({str(label) for label, _ in pairs})
+    speakers = sorted({speaker for _, speaker in pairs})
+    counts = np.zeros((len(labels), len(speakers)))
+    for label, speaker in pairs:
+        counts[labels.index(str(label)), speakers.index(speaker)] += 1
+    rows, cols = linear_sum_assignment(counts, maximize=True)
+    return float(counts[rows, cols].sum() / len(pairs))

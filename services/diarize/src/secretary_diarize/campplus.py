@@ -86,8 +86,20 @@ class CamPlusPlusEmbedding(Model):
     def forward(self, waveforms: torch.Tensor, **kwargs: Any) -> torch.Tensor:
         weights: torch.Tensor | None = kwargs.get("weights")
         embeddings = []
+        # pyannote sends each window once per local speaker: its filterbank is computed once
+        previous: torch.Tensor | None = None
+        window_feats = torch.empty(0)
         for index in range(waveforms.shape[0]):
-            feats = self._features(waveforms[index, 0])
+            waveform = waveforms[index, 0]
+            if weights is not None and not bool((weights[index] > 0).any()):
+                # nobody speaks there: pyannote discards the embedding, so none is computed
+                embeddings.append(
+                    torch.full((1, self.dimension), float("nan"), device=waveforms.device)
+                )
+                continue
+            if previous is None or not torch.equal(waveform, previous):
+                window_feats, previous = self._features(waveform), waveform
+            feats = window_feats
             if weights is not None:
                 frame_weights = F.interpolate(
                     weights[index].reshape(1, 1, -1).float(), size=feats.shape[0], mode="nearest"

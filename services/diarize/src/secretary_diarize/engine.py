@@ -17,6 +17,7 @@ from pyannote.audio import Pipeline
 from secretary_contracts import DiarizationResult, RecordingOptions, SpeakerTurn
 
 from secretary_diarize.bundle import bundled_pipeline_dir
+from secretary_diarize.clustering import SpectralClustering
 from secretary_diarize.settings import DiarizeSettings
 
 logger = logging.getLogger(__name__)
@@ -43,12 +44,30 @@ class Diarizer:
         if pipeline is None:
             raise RuntimeError(f"no diarization pipeline could be loaded from {source}")
         self.pipeline: Any = pipeline
+        self.clustering = self._choose_clustering(settings)
         self._tune(settings)
         self.pipeline.to(self.device)
         logger.info(
             "diarization pipeline loaded",
-            extra={"fields": {"pipeline": source, "device": str(self.device)}},
+            extra={
+                "fields": {
+                    "pipeline": source,
+                    "device": str(self.device),
+                    "clustering": self.clustering,
+                }
+            },
         )
+
+    def _choose_clustering(self, settings: DiarizeSettings) -> str:
+        """The bundled pipeline clusters spectrally; a user's pipeline keeps its own unless
+        told otherwise."""
+        choice = settings.clustering
+        if choice == "auto":
+            choice = "pipeline" if settings.pipeline_path else "spectral"
+        if choice == "spectral":
+            self.pipeline.clustering = SpectralClustering(max_speakers=settings.max_auto_speakers)
+            self.pipeline._expects_num_speakers = False
+        return choice
 
     def _tune(self, settings: DiarizeSettings) -> None:
         segmentation = self.pipeline._segmentation
@@ -90,9 +109,15 @@ class Diarizer:
             output = self.pipeline(
                 {"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **speaker_bounds
             )
-        annotation = getattr(output, "speaker_diarization", output)
-        turns = [
-            SpeakerTurn(start=round(segment.start, 3), end=round(segment.end, 3), speaker=label)
-            for segment, _, label in annotation.itertracks(yield_label=True)
-        ]
-        return DiarizationResult(duration_s=round(len(audio) / SAMPLE_RATE, 3), turns=turns)
+        return DiarizationResult(
+            duration_s=round(len(audio) / SAMPLE_RATE, 3), turns=speaker_turns(output)
+        )
+
+
+def speaker_turns(output: Any) -> list[SpeakerTurn]:
+    """pyannote's output (overlapping speech keeps every speaker) as our turns."""
+    annotation = getattr(output, "speaker_diarization", output)
+    return [
+        SpeakerTurn(start=round(segment.start, 3), end=round(segment.end, 3), speaker=label)
+        for segment, _, label in annotation.itertracks(yield_label=True)
+    ]

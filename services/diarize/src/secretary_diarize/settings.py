@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from secretary_runtime.settings import ServiceSettings
@@ -16,14 +17,25 @@ class DiarizeSettings(ServiceSettings):
     )
     device: str = Field(default="auto", description="`auto` (cuda when present), `cuda` or `cpu`.")
     segmentation_step: float = Field(
-        default=0.5,
+        default=0.33,
         gt=0.0,
         le=1.0,
-        description="Step of the segmentation window as a share of its length; pyannote's"
-        " 0.1 is ~5x slower on CPU for a negligible gain.",
+        description="Step of the segmentation window as a share of its length: each moment is"
+        " seen by ~1/step windows. 0.33 was chosen on bench/diarization.py (0.5 merges more"
+        " voices, 0.25 costs a quarter more); pyannote's 0.1 is ~3x slower on CPU.",
     )
     torch_threads: int = Field(
         default=1, ge=0, description="torch CPU threads; 0 = torch's default."
     )
     embedding_batch_size: int = Field(default=32, ge=1, description="Embedding batch size.")
     segmentation_batch_size: int = Field(default=32, ge=1, description="Segmentation batch size.")
+    clustering: Literal["auto", "spectral", "pipeline"] = Field(
+        default="auto",
+        description="How local speakers are grouped into people: `spectral` (eigengap count,"
+        " see docs/benchmarks.md), `pipeline` (the pipeline's own clustering, e.g. VBx in"
+        " community-1), `auto` = spectral for the bundled pipeline, the pipeline's own for"
+        " `SECRETARY_PIPELINE_PATH`.",
+    )
+    max_auto_speakers: int = Field(
+        default=20, ge=2, le=50, description="The most speakers the spectral count considers."
+    )

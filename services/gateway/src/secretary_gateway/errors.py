@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+
+logger = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -39,4 +42,14 @@ def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Respo
     return Response(error_body(code, message), status_code=error.status_code, headers=headers)
 
 
-EXCEPTION_HANDLERS = {ApiError: api_error_handler, HTTPException: http_error_handler}
+def internal_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    # the one place an unexpected error is written down, with what was asked
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=error)
+    return Response(error_body("internal_error", "An internal error occurred."), status_code=500)
+
+
+EXCEPTION_HANDLERS = {
+    ApiError: api_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}
