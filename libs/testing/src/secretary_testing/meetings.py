@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from secretary_testing.media import SAMPLE_RATE, write_wav
+from secretary_testing.media import SAMPLE_RATE, Utterance, write_wav
 
 
 @dataclass(frozen=True)
@@ -138,12 +138,8 @@ BACKCHANNELS = {
 
 
 @dataclass(frozen=True)
-class Utterance:
-    speaker: str
-    text: str
-    start: float
-    end: float
-    regions: tuple[tuple[float, float], ...]
+class MeetingUtterance(Utterance):
+    regions: tuple[tuple[float, float], ...] = ()
     """Where this utterance's own samples are loud: the truth for diarization."""
     backchannel: bool = False
 
@@ -154,7 +150,7 @@ class Meeting:
     language: str
     speakers: list[str]
     duration_s: float
-    utterances: list[Utterance] = field(default_factory=list)
+    utterances: list[MeetingUtterance] = field(default_factory=list)
 
     def truth_regions(self) -> list[tuple[float, float, str]]:
         return [(s, e, u.speaker) for u in self.utterances for s, e in u.regions]
@@ -279,7 +275,7 @@ def make_meeting(plan: MeetingPlan, target: Path, renderer: VoiceRenderer) -> Me
         track[first : first + len(samples)] += samples
         end = start + len(samples) / SAMPLE_RATE
         meeting.utterances.append(
-            Utterance(
+            MeetingUtterance(
                 voice.name,
                 text,
                 round(start, 3),
