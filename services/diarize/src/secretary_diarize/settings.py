@@ -22,7 +22,7 @@ class DiarizeSettings(ServiceSettings):
         le=1.0,
         description="Step of the segmentation window as a share of its length: each moment is"
         " seen by ~1/step windows. 0.33 was chosen on bench/diarization.py (0.5 merges more"
-        " voices, 0.25 costs a quarter more); pyannote's 0.1 is ~3x slower on CPU.",
+        " voices, 0.25 costs a fifth more); pyannote's 0.1 is ~3x slower on CPU.",
     )
     torch_threads: int = Field(
         default=1, ge=0, description="torch CPU threads; 0 = torch's default."
