@@ -82,3 +82,13 @@ def test_checked_in_schemas_and_asyncapi_match_the_code() -> None:
         path = ROOT / relative
         assert path.exists(), f"{relative} is missing: run `make schemas`"
         assert path.read_text() == expected, f"{relative} has drifted: run `make schemas`"
+
+
+def test_a_chosen_language_is_one_rule_for_every_door() -> None:
+    import pytest
+    from secretary_contracts.languages import UnsupportedLanguage, chosen_language
+
+    assert chosen_language(" RU ") == "ru"
+    assert chosen_language("auto") is None and chosen_language(None) is None
+    with pytest.raises(UnsupportedLanguage, match="'klingon'"):
+        chosen_language("klingon")

@@ -105,3 +105,20 @@ SPEECH_LANGUAGES = frozenset(
         "zh",
     ]
 )
+
+
+class UnsupportedLanguage(ValueError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"The speech model does not support '{code}'.")
+        self.code = code
+
+
+def chosen_language(code: str | None) -> str | None:
+    """What a user chose, at either door: a code Whisper knows (lower case), or None for
+    `auto`/nothing (detect). Raises `UnsupportedLanguage` for anything else."""
+    if code is None or code.strip().lower() in ("", "auto"):
+        return None
+    language = code.strip().lower()
+    if language not in SPEECH_LANGUAGES:
+        raise UnsupportedLanguage(language)
+    return language

@@ -6,7 +6,7 @@ from litestar import get, put
 from litestar.datastructures import State
 from litestar.params import JSONBody
 from secretary_contracts import OwnerSettings
-from secretary_contracts.languages import SPEECH_LANGUAGES
+from secretary_contracts.languages import UnsupportedLanguage, chosen_language
 from secretary_runtime.owners import read_owner_settings, write_owner_settings
 
 from secretary_gateway.errors import ApiError
@@ -14,14 +14,10 @@ from secretary_gateway.routes.common import Owner, errors
 
 
 def _checked(settings: OwnerSettings) -> OwnerSettings:
-    if settings.language is None or settings.language.lower() == "auto":
-        return OwnerSettings(language=None)
-    language = settings.language.lower()
-    if language not in SPEECH_LANGUAGES:
-        raise ApiError(
-            400, "unsupported_language", f"The speech model does not support '{language}'."
-        )
-    return OwnerSettings(language=language)
+    try:
+        return OwnerSettings(language=chosen_language(settings.language))
+    except UnsupportedLanguage as error:
+        raise ApiError(400, "unsupported_language", str(error)) from error
 
 
 @get(

@@ -20,7 +20,7 @@ from secretary_contracts import (
     Transcript,
     exports,
 )
-from secretary_contracts.languages import SPEECH_LANGUAGES
+from secretary_contracts.languages import UnsupportedLanguage, chosen_language
 from secretary_contracts.messaging import (
     BUCKETS,
     MEDIA_RECEIVED,
@@ -330,11 +330,11 @@ class TelegramBot:
                 await self.delete(recording)
                 await self._reply(message, say(language, "deleted", recording_id=args[0]))
         elif command == "/lang":
-            choice = args[0].lower() if args else "auto"
-            if choice != "auto" and choice not in SPEECH_LANGUAGES:
-                await self._reply(message, say(language, "lang_unknown", code=choice))
+            try:
+                chosen = OwnerSettings(language=chosen_language(args[0] if args else None))
+            except UnsupportedLanguage as error:
+                await self._reply(message, say(language, "lang_unknown", code=error.code))
                 return
-            chosen = OwnerSettings(language=None if choice == "auto" else choice)
             await write_owner_settings(
                 self.broker.connection.jetstream(), owner_of(user_id), chosen
             )
@@ -342,7 +342,7 @@ class TelegramBot:
                 message,
                 say(language, "lang_auto")
                 if chosen.language is None
-                else say(language, "lang_set", code=choice),
+                else say(language, "lang_set", code=chosen.language),
             )
         elif command == "/speakers":
             if len(args) < 3:
