@@ -4,27 +4,46 @@ UV_VERSION := 0.13.9
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 FILE ?=
 
-.PHONY: help system-deps sync run up test lint format schemas bench
+.PHONY: help system-deps uv sync-run sync-up sync run up test lint format schemas bench
 
 help: ## Show the targets and what they do
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-system-deps: ## Install ffmpeg (and espeak-ng, sox for tests) when missing
-	@if ! command -v ffmpeg >/dev/null || ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null; then \
+# `make run` needs ffmpeg; the tests also speak with espeak-ng and shape voices with sox
+RUN_PACKAGES := ffmpeg
+TEST_PACKAGES := ffmpeg espeak-ng sox
+define install_packages
+	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg espeak-ng sox >/dev/null; \
-	  else echo "Please install ffmpeg, espeak-ng and sox (e.g. sudo apt-get install ffmpeg espeak-ng sox)"; exit 1; fi; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install$$missing (e.g. sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
+endef
 
-sync: ## Install the Python workspace from the lockfile
+system-deps: ## Install ffmpeg, espeak-ng and sox when missing
+	$(call install_packages,$(TEST_PACKAGES))
+
+uv:
 	@command -v uv >/dev/null || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet "uv==$(UV_VERSION)"
-	@CMAKE_ARGS="-DGGML_NATIVE=OFF" $(UV) sync --all-packages --frozen --quiet
 
-run: system-deps sync ## Transcribe a recording: make run FILE=meeting.mp4
+# --inexact: running never uninstalls what `make test` installed
+sync-run: uv
+	@$(UV) sync --frozen --quiet --inexact --no-default-groups --group run
+
+sync-up: uv
+	@$(UV) sync --frozen --quiet --inexact --no-default-groups --group up
+
+sync: uv ## Install the whole Python workspace, test tooling included, from the lockfile
+	@CMAKE_ARGS="-DGGML_NATIVE=OFF" $(UV) sync --frozen --quiet
+
+run: sync-run ## Transcribe a recording: make run FILE=meeting.mp4
+	$(call install_packages,$(RUN_PACKAGES))
 	@test -n "$(FILE)" || { echo "usage: make run FILE=path/to/recording"; exit 2; }
 	@$(UV) run --frozen --no-sync secretary run "$(FILE)"
 
-up: system-deps sync ## Start every service locally; REST API on http://127.0.0.1:8000
+up: sync-up ## Start every service locally; REST API on http://127.0.0.1:8000
+	$(call install_packages,$(RUN_PACKAGES))
 	@$(UV) run --frozen --no-sync secretary up
 
 test: system-deps sync lint ## Lint, type-check and run every test

@@ -72,7 +72,7 @@ def run_pipeline(media: Path, data_dir: Path) -> dict[str, Any]:
     finally:
         stack.stop()
     stages: dict[str, float] = {}
-    for name in ("ingest", "asr", "diarize"):
+    for name in ("prepare", "asr", "diarize"):
         log = (data_dir / "logs" / f"{name}.log").read_text()
         for stage, seconds in re.findall(r"(\w+) finished .* seconds=([\d.]+)", log):
             stages[stage] = float(seconds)
@@ -156,7 +156,7 @@ def report(
         "| service | stage time | CPU-seconds | peak RSS |",
         "| --- | --- | --- | --- |",
     ]
-    stage_of = {"ingest": "prepare", "asr": "asr", "diarize": "diarize", "merge": "merge"}
+    stage_of = {"prepare": "prepare", "asr": "asr", "diarize": "diarize", "merge": "merge"}
     for name, cpu_s in pipeline["cpu_s"].items():
         stage = pipeline["stage_s"].get(stage_of.get(name, ""), None)
         shown = f"{stage:.1f} s" if stage is not None else "–"

@@ -23,12 +23,12 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from pyrogram import enums, types
-from secretary_cli.nats_server import NatsServer
 from secretary_contracts.messaging import BUCKETS
 from secretary_ingest.settings import IngestSettings
 from secretary_ingest.telegram.bot import TelegramBot
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.nats_server import NatsServer
 
 
 class FileBackedTelegram:

@@ -12,12 +12,14 @@ from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
 from secretary_llm.settings import LlmSettings
 from secretary_merge.settings import MergeSettings
+from secretary_prepare.settings import PrepareSettings
 from secretary_runtime.settings import ServiceSettings
 
 SERVICES: dict[str, type[BaseSettings]] = {
     "every service": ServiceSettings,
     "gateway": GatewaySettings,
-    "ingest": IngestSettings,
+    "prepare": PrepareSettings,
+    "ingest (Telegram)": IngestSettings,
     "asr": AsrSettings,
     "diarize": DiarizeSettings,
     "merge": MergeSettings,

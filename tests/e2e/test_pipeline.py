@@ -11,9 +11,10 @@ import httpx
 import pytest
 from secretary_cli.__main__ import main as cli_main
 from secretary_cli.stack import Stack
-from secretary_testing.fixtures import running_stack
 from secretary_testing.media import Utterance, silent_video
 from secretary_testing.scoring import speaker_accuracy, word_error_rate
+
+from tests.stack import running_stack
 
 UPLOAD_LIMIT = 5 * 1024 * 1024
 

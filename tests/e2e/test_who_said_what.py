@@ -9,10 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 from secretary_cli.stack import Stack
-from secretary_testing.fixtures import running_stack
 from secretary_testing.media import SAMPLE_RATE, make_dialogue, to_video, tone, write_wav
 from secretary_testing.meetings import Meeting, MeetingPlan, VoiceRenderer, make_meeting
 from secretary_testing.scoring import words_on_right_speaker
+
+from tests.stack import running_stack
 
 pytestmark = pytest.mark.slow
 

@@ -17,6 +17,7 @@ from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
 from secretary_llm.settings import LlmSettings
 from secretary_merge.settings import MergeSettings
+from secretary_prepare.settings import PrepareSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.33"
@@ -29,6 +30,7 @@ KNOWN_SETTINGS = {
         DiarizeSettings,
         GatewaySettings,
         IngestSettings,
+        PrepareSettings,
         MergeSettings,
         LlmSettings,
     )
@@ -83,12 +85,22 @@ def test_every_object_is_valid_for_the_pinned_kubernetes(objects: list[dict[str,
 def test_scaled_objects_target_real_deployments_and_consumers(
     objects: list[dict[str, Any]],
 ) -> None:
-    from secretary_contracts.messaging import CONSUMER_ASR, CONSUMER_DIARIZE, CONSUMER_MERGE_ASR
+    from secretary_contracts.messaging import (
+        CONSUMER_ASR,
+        CONSUMER_DIARIZE,
+        CONSUMER_MERGE_ASR,
+        CONSUMER_PREPARE,
+    )
 
     deployments = _of_kind(objects, "Deployment")
     scaled = _of_kind(objects, "ScaledObject")
-    assert set(scaled) == {"asr", "diarize", "merge"}
-    consumers = {CONSUMER_ASR.durable, CONSUMER_DIARIZE.durable, CONSUMER_MERGE_ASR.durable}
+    assert set(scaled) == {"prepare", "asr", "diarize", "merge"}
+    consumers = {
+        CONSUMER_PREPARE.durable,
+        CONSUMER_ASR.durable,
+        CONSUMER_DIARIZE.durable,
+        CONSUMER_MERGE_ASR.durable,
+    }
     for name, obj in scaled.items():
         assert obj["apiVersion"] == "keda.sh/v1alpha1"
         assert obj["spec"]["scaleTargetRef"]["name"] in deployments
@@ -172,6 +184,17 @@ def test_ingest_is_a_single_replica_protected_from_eviction(
     assert budget["spec"]["selector"]["matchLabels"] == {"app.kubernetes.io/name": "ingest"}
 
 
+def test_preparing_media_does_not_depend_on_the_telegram_door(
+    objects: list[dict[str, Any]],
+) -> None:
+    """Its own Deployment, scaled on its own consumer: Telegram's credentials cannot stop it."""
+    prepare = _of_kind(objects, "Deployment")["prepare"]
+    (container,) = prepare["spec"]["template"]["spec"]["containers"]
+    assert container["image"].endswith("secretary-prepare:0.1.0")
+    scaler = _of_kind(objects, "ScaledObject")["prepare"]
+    assert scaler["spec"]["triggers"][0]["metadata"]["consumer"] == "prepare"
+
+
 def test_every_configured_key_is_a_setting(objects: list[dict[str, Any]]) -> None:
     """ConfigMaps, Secrets and container env may only name settings that exist."""
     keys: set[str] = set()
@@ -205,7 +228,9 @@ def test_probes_point_at_the_ports_the_services_listen_on(
         assert expected in ports.values(), name
 
 
-@pytest.mark.parametrize("service", ["gateway", "ingest", "asr", "diarize", "merge", "llm"])
+@pytest.mark.parametrize(
+    "service", ["gateway", "ingest", "prepare", "asr", "diarize", "merge", "llm"]
+)
 def test_each_service_has_a_pinned_multi_stage_non_root_image(service: str) -> None:
     dockerfile = (ROOT / "services" / service / "Dockerfile").read_text()
     bases = [line.split()[1] for line in dockerfile.splitlines() if line.startswith("FROM ")]

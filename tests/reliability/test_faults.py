@@ -29,8 +29,9 @@ from secretary_contracts.messaging import (
     TRANSCRIPT_READY,
 )
 from secretary_testing.events import published
-from secretary_testing.fixtures import running_stack
 from secretary_testing.media import tone
+
+from tests.stack import running_stack
 
 ACK_WAIT_S = 8
 MAX_DELIVER = 3
@@ -173,7 +174,7 @@ def test_same_event_published_twice_gives_one_transcript(
         await connection.close()
 
     asyncio.run(publish_again())
-    _wait_for_log(stack, "ingest", rf"prepare finished recording_id={created['id']}", times=2)
+    _wait_for_log(stack, "prepare", rf"prepare finished recording_id={created['id']}", times=2)
     time.sleep(3)
     assert _transcript_events(stack).count(created["id"]) == 1
     assert stack.gateway.watch(created["id"], timeout_s=10)["status"] == "done"

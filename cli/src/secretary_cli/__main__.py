@@ -11,9 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+from secretary_contracts import RecordingStatus, TranscriptWarning
+
 from secretary_cli import client
 from secretary_cli.dead_letters import list_dead_letters, retry_dead_letter
-from secretary_cli.stack import WITH_LLM, Stack, free_port
+from secretary_cli.stack import Stack, everything, free_port
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -30,7 +32,7 @@ def _run(args: argparse.Namespace) -> int:
             fields["num_speakers"] = str(args.speakers)
         created = stack.gateway.upload(media, fields)
         final = stack.gateway.watch(created["id"], args.timeout, on_update=client.ProgressPrinter())
-        if final["status"] == "failed":
+        if final["status"] == RecordingStatus.FAILED:
             error = final.get("error") or {}
             print(f"failed: {error.get('code')}: {error.get('message')}", file=sys.stderr)
             return 1
@@ -38,7 +40,7 @@ def _run(args: argparse.Namespace) -> int:
             f"\n{media.name}: {final['duration_s']:.0f} s, language {final['language'] or '-'}, "
             f"{final['speaker_count']} speaker(s)\n"
         )
-        if "no_speech" in final.get("warnings", []):
+        if TranscriptWarning.NO_SPEECH in final.get("warnings", []):
             print("Nobody speaks in this recording.")
             return 0
         print(stack.gateway.transcript(created["id"], "txt"), end="")
@@ -64,7 +66,7 @@ def _up(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
-        stack.start(WITH_LLM)
+        stack.start(everything(dict(os.environ)))
         stack.wait_ready()
         assert stack.nats is not None
         (Path(args.data_dir) / "nats.url").write_text(stack.nats.url)

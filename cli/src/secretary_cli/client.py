@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from secretary_contracts import SETTLED_STATUSES
 
 
 class Gateway:
@@ -53,7 +54,7 @@ class Gateway:
                 state = dict(response.json())
                 if on_update:
                     on_update(state)
-                if state["status"] in ("done", "failed"):
+                if state["status"] in SETTLED_STATUSES:
                     return state
             if time.monotonic() > deadline:
                 raise TimeoutError(f"recording {recording_id} is not done: {response.text}")
@@ -88,7 +89,7 @@ class ProgressPrinter:
         self._last = line
         if sys.stdout.isatty():
             sys.stdout.write("\r\x1b[2K" + line)
-            if state["status"] in ("done", "failed"):
+            if state["status"] in SETTLED_STATUSES:
                 sys.stdout.write("\n")
         else:
             sys.stdout.write(line + "\n")

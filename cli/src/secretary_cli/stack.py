@@ -14,22 +14,29 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+from secretary_runtime.nats_server import NatsServer
 
 from secretary_cli.client import Gateway
-from secretary_cli.nats_server import NatsServer
 
-SERVICES = ("ingest", "asr", "diarize", "merge", "gateway")
+SERVICES = ("prepare", "asr", "diarize", "merge", "gateway")
 # questions and summaries need an OpenAI-compatible endpoint (SECRETARY_LLM_*): `up` runs it
 WITH_LLM = (*SERVICES, "llm")
 COLOURS = {
     "nats": 90,
-    "ingest": 36,
+    "prepare": 36,
+    "ingest": 96,
     "asr": 33,
     "diarize": 35,
     "merge": 32,
     "gateway": 34,
     "llm": 91,
 }
+
+
+def everything(environment: dict[str, str]) -> tuple[str, ...]:
+    """What `up` runs: the Telegram door only where its credentials are given."""
+    telegram = bool(environment.get("SECRETARY_TELEGRAM_API_ID"))
+    return (*WITH_LLM, "ingest") if telegram else WITH_LLM
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from faststream.nats import NatsBroker, NatsMessage
 from nats.aio.client import Client
-from secretary_cli.nats_server import NatsServer
 from secretary_contracts import (
     ErrorCode,
     ObjectRef,
@@ -27,6 +26,7 @@ from secretary_contracts.messaging import (
 )
 from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options
+from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.publishing import EventPublisher
 
 

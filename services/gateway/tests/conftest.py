@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from secretary_cli.nats_server import NatsServer
 from secretary_gateway.settings import GatewaySettings
-from secretary_testing.gateway import running_gateway
+from secretary_runtime.nats_server import NatsServer
+
+from services.gateway.tests.helpers import running_gateway
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

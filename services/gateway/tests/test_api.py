@@ -13,7 +13,6 @@ import pytest
 from faststream.nats import NatsBroker
 from litestar.testing import AsyncTestClient
 from nats.aio.client import Client
-from secretary_cli.nats_server import NatsServer
 from secretary_contracts import (
     ErrorCode,
     MediaReceived,
@@ -25,8 +24,10 @@ from secretary_contracts import (
 )
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
 from secretary_gateway.settings import GatewaySettings
+from secretary_runtime.nats_server import NatsServer
 from secretary_testing import pipeline
-from secretary_testing.gateway import running_gateway, wait_for_status
+
+from services.gateway.tests.helpers import running_gateway, wait_for_status
 
 
 async def _next_media_received(nats_client: Client, recording_id: str) -> MediaReceived:

@@ -48,8 +48,9 @@ from secretary_runtime import objects
 from secretary_runtime.recordings import keys_of_recording
 from secretary_testing import pipeline
 from secretary_testing.events import published
-from secretary_testing.gateway import bearer, new_key, running_gateway, wait_for_status
 from sqlalchemy import func, select
+
+from services.gateway.tests.helpers import bearer, new_key, running_gateway, wait_for_status
 
 
 def meeting(*lines: tuple[float, str, str]) -> Transcript:

@@ -27,7 +27,8 @@ from secretary_contracts import (
 from secretary_contracts.messaging import RECORDING_READY
 from secretary_gateway.settings import GatewaySettings
 from secretary_testing import pipeline
-from secretary_testing.gateway import running_gateway, wait_for_status
+
+from services.gateway.tests.helpers import running_gateway, wait_for_status
 
 TRANSCRIPT = Transcript(
     language="en",

@@ -19,12 +19,12 @@ from nats.js.errors import ObjectNotFoundError
 from pydantic import ValidationError
 from pyrogram import enums, types
 from pyrogram.errors import FloodWait
-from secretary_cli.nats_server import NatsServer
 from secretary_contracts import (
     ErrorCode,
     MediaReceived,
     QuestionAsked,
     RecordingDeleted,
+    RecordingStatus,
     Speaker,
     SpeakersNamed,
     Stage,
@@ -48,6 +48,7 @@ from secretary_ingest.telegram.notifier import TelegramNotifier
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime import objects
 from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.events import published
@@ -277,7 +278,7 @@ async def test_status_edits_are_rate_limited_and_flood_wait_is_honoured() -> Non
 
     telegram.flood_waits = 1
     before = time.monotonic()
-    await status.update("r1", 1, 99, "en", status="done", final=True)
+    await status.update("r1", 1, 99, "en", status=RecordingStatus.DONE, final=True)
     assert time.monotonic() - before >= 1.0
     assert telegram.edits[-1][2] == "✅ Done"
     assert time.monotonic() - started < 5

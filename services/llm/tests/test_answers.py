@@ -18,7 +18,6 @@ import httpx
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
-from secretary_cli.nats_server import NatsServer
 from secretary_contracts import (
     AnswerFailed,
     AnswerReady,
@@ -44,6 +43,7 @@ from secretary_llm.settings import LlmSettings
 from secretary_llm.worker import QuestionWorker
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRunner
+from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.brokers import started_broker
 from secretary_testing.events import published

@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
-from secretary_cli.nats_server import NatsServer
 from secretary_contracts import (
     AsrDone,
     AsrResult,
@@ -31,6 +30,7 @@ from secretary_merge.joiner import Joiner
 from secretary_merge.settings import MergeSettings
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRunner
+from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.brokers import started_broker
 from secretary_testing.events import published

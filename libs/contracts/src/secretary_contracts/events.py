@@ -5,25 +5,16 @@ A change to a published event is additive only; a breaking change gets a new sub
 """
 
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from secretary_contracts.errors import ErrorCode
+from secretary_contracts.lifecycle import AUDIO_SAMPLE_RATE, Stage
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-class Stage(StrEnum):
-    UPLOAD = "upload"
-    PREPARE = "prepare"
-    ASR = "asr"
-    DIARIZE = "diarize"
-    MERGE = "merge"
-    QA = "qa"
 
 
 class RecordingOptions(BaseModel):
@@ -77,10 +68,10 @@ class MediaReceived(RecordingEvent):
 
 
 class RecordingReady(RecordingEvent):
-    """The audio is decoded once to 16 kHz mono PCM and ready for the model stages."""
+    """The audio is decoded once to mono PCM at `sample_rate` and ready for the model stages."""
 
     audio: ObjectRef
-    sample_rate: int = 16000
+    sample_rate: int = AUDIO_SAMPLE_RATE
     duration_s: float = Field(ge=0)
     options: RecordingOptions = Field(default_factory=RecordingOptions)
 

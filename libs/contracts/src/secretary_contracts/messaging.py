@@ -5,18 +5,32 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
 from secretary_contracts import events
 from secretary_contracts.events import DeadLetter
 
+Model = TypeVar("Model", bound=BaseModel)
+
 
 @dataclass(frozen=True)
-class EventSubject:
+class EventSubject(Generic[Model]):
     subject: str
-    model: type[BaseModel]
+    model: type[Model]
     description: str
+
+    def matches(self, subject: str) -> bool:
+        """Whether a message on `subject` reaches a consumer filtered by this one (NATS
+        wildcards: `*` one token, `>` the rest)."""
+        pattern, tokens = self.subject.split("."), subject.split(".")
+        for index, part in enumerate(pattern):
+            if part == ">":
+                return len(tokens) > index
+            if index >= len(tokens) or part not in ("*", tokens[index]):
+                return False
+        return len(tokens) == len(pattern)
 
     def message_id(self, recording_id: str) -> str:
         """The Nats-Msg-Id: one event of a kind per recording, so a re-publish is dropped."""

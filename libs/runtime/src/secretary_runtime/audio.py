@@ -5,8 +5,9 @@ from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from secretary_contracts import AUDIO_SAMPLE_RATE
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = AUDIO_SAMPLE_RATE
 
 
 def read_pcm16_wav(path: Path) -> npt.NDArray[np.float32]:

@@ -11,8 +11,7 @@ from pathlib import Path
 import nats
 import pytest
 from nats.aio.client import Client
-from secretary_cli.nats_server import NatsServer
-from secretary_cli.stack import Stack, free_port
+from secretary_runtime.nats_server import NatsServer
 
 from secretary_testing.media import Utterance, make_dialogue, to_video
 
@@ -88,18 +87,6 @@ def empty_postgresql_url() -> Iterator[str]:
     """A PostgreSQL database of the test's own (for tests of the schema itself)."""
     with new_postgresql_database() as url:
         yield url
-
-
-@contextmanager
-def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
-    """nats-server and every service as its own process, ready (models loaded), then stopped."""
-    stack = Stack(directory, free_port(), log_level="INFO", extra_env=dict(extra_env))
-    try:
-        stack.start()
-        stack.wait_ready(timeout_s=300)
-        yield stack
-    finally:
-        stack.stop()
 
 
 @pytest.fixture(scope="session")

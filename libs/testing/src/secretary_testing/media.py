@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from secretary_contracts import AUDIO_SAMPLE_RATE
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = AUDIO_SAMPLE_RATE
 
 # Voices of different gender and pitch: espeak-ng's male voices sound alike to embedders.
 VOICES = {

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from faster_whisper import BatchedInferencePipeline, WhisperModel
-from secretary_contracts import AsrResult, ErrorCode, Word
+from secretary_contracts import AUDIO_SAMPLE_RATE, AsrResult, ErrorCode, Word
 from secretary_runtime.jobs import JobRejected
 
 from secretary_asr.language import LanguageGuess, detect_language
@@ -18,7 +18,7 @@ from secretary_asr.settings import AsrSettings
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = AUDIO_SAMPLE_RATE
 # Whisper's own rule for a window it should not have transcribed (batched decoding skips it).
 NO_SPEECH_PROBABILITY = 0.6
 NO_SPEECH_LOGPROB = -1.0

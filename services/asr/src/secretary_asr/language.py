@@ -15,8 +15,9 @@ import numpy as np
 import numpy.typing as npt
 from faster_whisper import WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps
+from secretary_contracts import AUDIO_SAMPLE_RATE
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = AUDIO_SAMPLE_RATE
 WINDOW_SAMPLES = 30 * SAMPLE_RATE
 # Less speech than this is not worth a guess: Whisper invents a language for noise.
 MIN_SPEECH_SAMPLES = SAMPLE_RATE // 2

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 import torchaudio.compliance.kaldi as kaldi
 from pyannote.audio.core.model import Model
+from secretary_contracts import AUDIO_SAMPLE_RATE
 
 FEATURE_DIM = 80
 EMBEDDING_DIM = 192
@@ -56,7 +57,7 @@ def bundled_segmentation() -> Path:
 class CamPlusPlusEmbedding(Model):
     def __init__(
         self,
-        sample_rate: int = 16000,
+        sample_rate: int = AUDIO_SAMPLE_RATE,
         num_channels: int = 1,
         task: Any = None,
         feat_dim: int = FEATURE_DIM,

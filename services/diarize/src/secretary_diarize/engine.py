@@ -13,8 +13,9 @@ import numpy.typing as npt
 os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
 
 import torch
+import yaml
 from pyannote.audio import Pipeline
-from secretary_contracts import DiarizationResult, RecordingOptions, SpeakerTurn
+from secretary_contracts import AUDIO_SAMPLE_RATE, DiarizationResult, RecordingOptions, SpeakerTurn
 
 from secretary_diarize.bundle import bundled_pipeline_dir
 from secretary_diarize.clustering import SpectralClustering
@@ -22,9 +23,20 @@ from secretary_diarize.settings import DiarizeSettings
 
 logger = logging.getLogger(__name__)
 
-SAMPLE_RATE = 16000
+SAMPLE_RATE = AUDIO_SAMPLE_RATE
 # pyannote reports these steps through its hook; their share of the total work on CPU.
 STEP_WEIGHTS = {"segmentation": 0.35, "speaker_counting": 0.05, "embeddings": 0.55}
+
+
+def load_pipeline(settings: DiarizeSettings) -> Any:
+    """A pipeline directory of one's own loads as it is; the bundled one with our segmentation
+    step, through pyannote's documented constructor parameter."""
+    if settings.pipeline_path:
+        return Pipeline.from_pretrained(settings.pipeline_path)
+    directory = bundled_pipeline_dir(settings.model_cache_dir)
+    config = yaml.safe_load((directory / "config.yaml").read_text())
+    config["pipeline"]["params"]["segmentation_step"] = settings.segmentation_step
+    return Pipeline.from_pretrained(config)
 
 
 def resolve_device(device: str) -> torch.device:
@@ -40,7 +52,7 @@ class Diarizer:
             torch.set_num_threads(settings.torch_threads)
         self.device = resolve_device(settings.device)
         source = settings.pipeline_path or str(bundled_pipeline_dir(settings.model_cache_dir))
-        pipeline = Pipeline.from_pretrained(source)
+        pipeline = load_pipeline(settings)
         if pipeline is None:
             raise RuntimeError(f"no diarization pipeline could be loaded from {source}")
         self.pipeline: Any = pipeline
@@ -65,15 +77,12 @@ class Diarizer:
         if choice == "auto":
             choice = "pipeline" if settings.pipeline_path else "spectral"
         if choice == "spectral":
+            # expects no speaker count, as the agglomerative and VBx clusterings it replaces
             self.pipeline.clustering = SpectralClustering(max_speakers=settings.max_auto_speakers)
-            self.pipeline._expects_num_speakers = False
         return choice
 
     def _tune(self, settings: DiarizeSettings) -> None:
-        segmentation = self.pipeline._segmentation
-        self.pipeline.segmentation_step = settings.segmentation_step
-        segmentation.step = settings.segmentation_step * segmentation.duration
-        segmentation.batch_size = settings.segmentation_batch_size
+        self.pipeline.segmentation_batch_size = settings.segmentation_batch_size
         self.pipeline.embedding_batch_size = settings.embedding_batch_size
 
     def diarize(

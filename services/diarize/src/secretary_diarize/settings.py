@@ -20,7 +20,8 @@ class DiarizeSettings(ServiceSettings):
         default=0.33,
         gt=0.0,
         le=1.0,
-        description="Step of the segmentation window as a share of its length: each moment is"
+        description="Bundled pipeline: step of the segmentation window as a share of its length"
+        " (a pipeline directory of one's own keeps its config's step); each moment is"
         " seen by ~1/step windows. 0.33 was chosen on bench/diarization.py (0.5 merges more"
         " voices, 0.25 costs a fifth more); pyannote's 0.1 is ~3x slower on CPU.",
     )

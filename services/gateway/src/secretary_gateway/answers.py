@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from faststream.nats import NatsBroker, NatsMessage
-from secretary_contracts import AnswerFailed, AnswerReady
+from faststream.nats import NatsBroker
+from secretary_contracts import AnswerFailed, AnswerReady, QuestionStatus
 from secretary_contracts.messaging import ANSWER_FAILED, ANSWER_READY, CONSUMER_GATEWAY_ANSWERS
-from secretary_runtime.jobs import subscriber_options
+from secretary_runtime.projections import Projection
 
 from secretary_gateway.db import Database, QuestionRow
-
-logger = logging.getLogger(__name__)
 
 
 class AnswerProjector:
@@ -21,34 +18,27 @@ class AnswerProjector:
         self.database = database
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_GATEWAY_ANSWERS))
-        async def on_answer(body: dict[str, Any], msg: NatsMessage) -> None:
-            try:
-                await self.apply(msg.raw_message.subject, body)
-            except Exception:
-                logger.exception("answer projection failed; will retry")
-                await msg.nack(delay=2)
-                return
-            await msg.ack()
+        answers = Projection(self.broker, CONSUMER_GATEWAY_ANSWERS)
+        answers.on(ANSWER_READY, self.answered)
+        answers.on(ANSWER_FAILED, self.failed)
+        answers.register()
 
-    async def apply(self, subject: str, body: dict[str, Any]) -> None:
-        if subject == ANSWER_READY.subject:
-            ready = AnswerReady.model_validate(body)
-            await self._update(
-                ready.question_id,
-                status="answered",
-                answer=ready.answer,
-                supported=ready.supported,
-                citations=[c.model_dump() for c in ready.citations],
-            )
-        elif subject == ANSWER_FAILED.subject:
-            failed = AnswerFailed.model_validate(body)
-            await self._update(
-                failed.question_id,
-                status="failed",
-                error_code=str(failed.code),
-                error_message=failed.message,
-            )
+    async def answered(self, ready: AnswerReady) -> None:
+        await self._update(
+            ready.question_id,
+            status=QuestionStatus.ANSWERED,
+            answer=ready.answer,
+            supported=ready.supported,
+            citations=[c.model_dump() for c in ready.citations],
+        )
+
+    async def failed(self, failed: AnswerFailed) -> None:
+        await self._update(
+            failed.question_id,
+            status=QuestionStatus.FAILED,
+            error_code=str(failed.code),
+            error_message=failed.message,
+        )
 
     async def _update(self, question_id: str, **fields: Any) -> None:
         async with self.database.sessions.begin() as session:

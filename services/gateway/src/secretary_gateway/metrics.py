@@ -7,11 +7,12 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from secretary_contracts import RecordingStatus
 from sqlalchemy import func, select
 
 from secretary_gateway.db import Database, RecordingRow
 
-STATUSES = ("queued", "processing", "done", "failed")
+STATUSES = tuple(RecordingStatus)
 
 
 class Metrics:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from secretary_contracts import (
+    SETTLED_STATUSES,
     AsrDone,
     DiarizationDone,
     MediaReceived,
     RecordingDeleted,
     RecordingEvent,
     RecordingReady,
+    RecordingStatus,
     SpeakersNamed,
     Stage,
     StageFailed,
@@ -35,11 +37,11 @@ from secretary_contracts.messaging import (
     RECORDING_READY,
     SPEAKERS_NAMED,
     STAGE_FAILED,
+    STAGE_PROGRESS,
     TRANSCRIPT_READY,
 )
 from secretary_runtime import objects
-from secretary_runtime.jobs import subscriber_options
-from secretary_runtime.logs import bound_recording
+from secretary_runtime.projections import Projection
 from secretary_runtime.recordings import purge_recording
 
 from secretary_gateway.db import (
@@ -57,8 +59,6 @@ from secretary_gateway.webhooks import WebhookAnnouncer
 
 logger = logging.getLogger(__name__)
 
-TERMINAL = {"done", "failed"}
-
 
 class Projector:
     def __init__(self, broker: NatsBroker, database: Database, metrics: Metrics) -> None:
@@ -68,49 +68,33 @@ class Projector:
         self.webhooks = WebhookAnnouncer(broker, database)
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_GATEWAY_RECORDINGS))
-        async def on_recording_event(body: dict[str, Any], msg: NatsMessage) -> None:
-            await self._handle(msg, lambda: self.apply(msg.raw_message.subject, body))
+        recordings = Projection(self.broker, CONSUMER_GATEWAY_RECORDINGS)
+        recordings.on(MEDIA_RECEIVED, self.media_received)
+        recordings.on(RECORDING_READY, self.recording_ready)
+        recordings.on(ASR_DONE, self.asr_done)
+        recordings.on(DIARIZATION_DONE, self.diarization_done)
+        recordings.on(TRANSCRIPT_READY, self.transcript_ready)
+        recordings.on(STAGE_FAILED, self.failed)
+        recordings.on(RECORDING_DELETED, self.deleted)
+        recordings.on(SPEAKERS_NAMED, self.speakers_named)
+        recordings.register()
+        progress = Projection(self.broker, CONSUMER_GATEWAY_PROGRESS)
+        progress.on(STAGE_PROGRESS, self.progress)
+        progress.register()
 
-        @self.broker.subscriber(**subscriber_options(CONSUMER_GATEWAY_PROGRESS))
-        async def on_progress(event: StageProgress, msg: NatsMessage) -> None:
-            await self._handle(msg, lambda: self.progress(event))
+    async def recording_ready(self, event: RecordingReady) -> None:
+        await self._update(event, Stage.PREPARE, duration_s=event.duration_s)
 
-    async def _handle(self, msg: NatsMessage, apply: Any) -> None:
-        try:
-            await apply()
-        except Exception:
-            logger.exception("projection failed; the event will be redelivered")
-            await msg.nack(delay=2)
-            return
-        await msg.ack()
+    async def asr_done(self, event: AsrDone) -> None:
+        await self._update(
+            event,
+            Stage.ASR,
+            language=event.language or None,
+            language_probability=event.language_probability,
+        )
 
-    async def apply(self, subject: str, body: dict[str, Any]) -> None:
-        recording_id = str(body.get("recording_id", ""))
-        with bound_recording(recording_id):
-            if subject == MEDIA_RECEIVED.subject:
-                await self.media_received(MediaReceived.model_validate(body))
-            elif subject == RECORDING_READY.subject:
-                ready = RecordingReady.model_validate(body)
-                await self._update(ready, Stage.PREPARE, duration_s=ready.duration_s)
-            elif subject == ASR_DONE.subject:
-                asr = AsrDone.model_validate(body)
-                await self._update(
-                    asr,
-                    Stage.ASR,
-                    language=asr.language or None,
-                    language_probability=asr.language_probability,
-                )
-            elif subject == DIARIZATION_DONE.subject:
-                await self._update(DiarizationDone.model_validate(body), Stage.DIARIZE)
-            elif subject == TRANSCRIPT_READY.subject:
-                await self.transcript_ready(TranscriptReady.model_validate(body))
-            elif subject == STAGE_FAILED.subject:
-                await self.failed(StageFailed.model_validate(body))
-            elif subject == RECORDING_DELETED.subject:
-                await self.deleted(RecordingDeleted.model_validate(body))
-            elif subject == SPEAKERS_NAMED.subject:
-                await self.speakers_named(SpeakersNamed.model_validate(body))
+    async def diarization_done(self, event: DiarizationDone) -> None:
+        await self._update(event, Stage.DIARIZE)
 
     async def media_received(self, event: MediaReceived) -> None:
         async with self.database.sessions.begin() as session:
@@ -131,18 +115,18 @@ class Projector:
             for name, value in fields.items():
                 setattr(row, name, value)
             self._finish(row, finished, event)
-            if row.status not in TERMINAL:
-                row.status = "processing"
+            if row.status not in SETTLED_STATUSES:
+                row.status = RecordingStatus.PROCESSING
                 row.stages = {**row.stages, finished: 1.0}
 
     async def progress(self, event: StageProgress) -> None:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status in TERMINAL:
+            if row is None or row.status in SETTLED_STATUSES:
                 return
             if event.fraction > float(row.stages.get(event.stage, 0.0)):
                 row.stages = {**row.stages, event.stage: round(event.fraction, 3)}
-                row.status = "processing"
+                row.status = RecordingStatus.PROCESSING
             # a redelivered job reports progress below what was reached before: still alive
             row.updated_at = utcnow()
 
@@ -163,7 +147,7 @@ class Projector:
             self._finish(row, Stage.MERGE, event)
             # a transcript is the final word: a recording failed earlier and then retried
             # from the dead-letter stream ends done
-            row.status = "done"
+            row.status = RecordingStatus.DONE
             row.error_code = None
             row.error_message = None
             row.stages = {**row.stages, Stage.MERGE: 1.0}
@@ -194,9 +178,9 @@ class Projector:
                 await purge_recording(self.broker.connection.jetstream(), event.recording_id)
                 logger.info("failure of an unknown recording ignored")
                 return
-            if row.status == "done":
+            if row.status == RecordingStatus.DONE:
                 return
-            row.status = "failed"
+            row.status = RecordingStatus.FAILED
             row.error_code = event.code
             row.error_message = event.message
         await self.webhooks.announce(row)

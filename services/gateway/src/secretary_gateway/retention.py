@@ -7,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from faststream.nats import NatsBroker
+from secretary_contracts import SETTLED_STATUSES
 from secretary_runtime.recordings import purge_media
 from sqlalchemy import select
 
@@ -16,7 +17,6 @@ from secretary_gateway.deletion import RecordingDeleter
 logger = logging.getLogger(__name__)
 
 # a recording still in the pipeline keeps its media whatever its age
-SETTLED = ("done", "failed")
 
 
 class RetentionSweeper:
@@ -55,7 +55,8 @@ class RetentionSweeper:
                 expired = (
                     await session.execute(
                         select(RecordingRow.id, RecordingRow.owner).where(
-                            RecordingRow.created_at < cutoff, RecordingRow.status.in_(SETTLED)
+                            RecordingRow.created_at < cutoff,
+                            RecordingRow.status.in_(SETTLED_STATUSES),
                         )
                     )
                 ).all()
@@ -70,7 +71,7 @@ class RetentionSweeper:
                     await session.scalars(
                         select(RecordingRow.id).where(
                             RecordingRow.created_at < cutoff,
-                            RecordingRow.status.in_(SETTLED),
+                            RecordingRow.status.in_(SETTLED_STATUSES),
                             RecordingRow.media_deleted_at.is_(None),
                         )
                     )

@@ -6,12 +6,16 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field
+from secretary_contracts import (
+    PIPELINE_STAGES,
+    DeliveryStatus,
+    QuestionStatus,
+    RecordingStatus,
+    overall_progress,
+)
 
 from secretary_gateway.db import QuestionRow, RecordingRow
 from secretary_gateway.timeline import stage_durations
-
-Status = Literal["queued", "processing", "done", "failed"]
-STAGE_WEIGHTS = {"upload": 0.05, "prepare": 0.05, "asr": 0.45, "diarize": 0.4, "merge": 0.05}
 
 
 class ErrorDetail(BaseModel):
@@ -27,7 +31,7 @@ class ErrorBody(BaseModel):
 
 class Recording(BaseModel):
     id: str
-    status: Status
+    status: RecordingStatus
     title: str | None
     filename: str
     size_bytes: int
@@ -58,7 +62,7 @@ class Recording(BaseModel):
             "examples": [
                 {
                     "id": "5f2b0c0e9a7d4f0c8e1d2b3a4c5d6e7f",
-                    "status": "processing",
+                    "status": RecordingStatus.PROCESSING,
                     "title": "Weekly planning",
                     "filename": "call.m4a",
                     "size_bytes": 48213377,
@@ -82,10 +86,8 @@ class Recording(BaseModel):
 
     @classmethod
     def from_row(cls, row: RecordingRow) -> Recording:
-        stages = {stage: float(row.stages.get(stage, 0.0)) for stage in STAGE_WEIGHTS}
-        progress = (
-            1.0 if row.status == "done" else sum(STAGE_WEIGHTS[s] * f for s, f in stages.items())
-        )
+        stages = {str(stage): float(row.stages.get(stage, 0.0)) for stage in PIPELINE_STAGES}
+        progress = 1.0 if row.status == RecordingStatus.DONE else overall_progress(stages)
         return cls(
             id=row.id,
             status=row.status,
@@ -125,7 +127,7 @@ class CitationOut(BaseModel):
 
 class QuestionOut(BaseModel):
     id: str
-    status: Literal["pending", "answered", "failed"]
+    status: QuestionStatus
     question: str
     answer: str | None
     supported: bool | None
@@ -221,7 +223,7 @@ class Delivery(BaseModel):
     id: str
     recording_id: str
     event: WebhookEvent
-    status: Literal["pending", "delivered", "failed"]
+    status: DeliveryStatus
     attempts: int
     response_status: int | None
     error: str | None

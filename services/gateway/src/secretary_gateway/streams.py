@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from litestar.response import ServerSentEventMessage
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
+from secretary_contracts import SETTLED_STATUSES, QuestionStatus
 from secretary_contracts.messaging import ANSWER_DELTA
 
 from secretary_gateway.db import Database, QuestionRow, RecordingRow, as_utc
@@ -34,7 +35,7 @@ async def recording_events(
         state = Recording.from_row(row).model_dump_json()
         if state != last:
             last, quiet = state, 0.0
-            terminal = row.status in ("done", "failed")
+            terminal = row.status in SETTLED_STATUSES
             yield ServerSentEventMessage(event=row.status if terminal else "progress", data=state)
             if terminal:
                 return
@@ -76,10 +77,11 @@ async def answer_events(
                 continue
             async with database.sessions() as session:
                 row = await session.get(QuestionRow, question_id)
-            if row is None or row.status != "pending":
+            if row is None or row.status != QuestionStatus.PENDING:
                 if row is not None:
+                    answered = row.status == QuestionStatus.ANSWERED
                     yield ServerSentEventMessage(
-                        event="answer" if row.status == "answered" else "failed",
+                        event="answer" if answered else "failed",
                         data=QuestionOut.from_row(row).model_dump_json(),
                     )
                 return

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secretary_contracts import Stage
+from secretary_contracts import PIPELINE_STAGES, STARTS_AFTER, Stage
 
 from secretary_gateway.db import RecordingRow, as_utc
 
-# the stage a stage waits for: asr and diarize both start when prepare has finished
-STARTS_AFTER = {
-    Stage.PREPARE: (),
-    Stage.ASR: (Stage.PREPARE,),
-    Stage.DIARIZE: (Stage.PREPARE,),
-    Stage.MERGE: (Stage.ASR, Stage.DIARIZE),
-}
+# the upload is already done when the row exists: prepare's start is the row's creation
+MEASURED = tuple(stage for stage in PIPELINE_STAGES if stage != Stage.UPLOAD)
 
 
 def stage_started(row: RecordingRow, stage: Stage) -> datetime | None:
-    before = [row.timeline.get(s) for s in STARTS_AFTER[stage]]
+    before = [row.timeline.get(s) for s in STARTS_AFTER[stage] if s != Stage.UPLOAD]
     if not before:
         return as_utc(row.created_at)
     if any(b is None for b in before):
@@ -28,7 +23,7 @@ def stage_started(row: RecordingRow, stage: Stage) -> datetime | None:
 
 def stage_durations(row: RecordingRow) -> dict[str, float]:
     durations = {}
-    for stage in STARTS_AFTER:
+    for stage in MEASURED:
         finished = (row.timeline or {}).get(stage)
         started = stage_started(row, stage) if finished else None
         if finished and started:

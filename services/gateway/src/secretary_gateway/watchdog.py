@@ -11,7 +11,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from secretary_contracts import ERROR_MESSAGES, ErrorCode, Stage
+from secretary_contracts import ERROR_MESSAGES, ErrorCode, RecordingStatus, Stage
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
 
@@ -49,7 +49,7 @@ class StuckRecordingWatchdog:
         async with self.database.sessions() as session:
             rows = (
                 await session.scalars(
-                    select(RecordingRow).where(RecordingRow.status == "processing")
+                    select(RecordingRow).where(RecordingRow.status == RecordingStatus.PROCESSING)
                 )
             ).all()
         stuck = [

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 import httpx
 from faststream.nats import NatsBroker, NatsMessage
-from secretary_contracts import WebhookDelivery
+from secretary_contracts import DeliveryStatus, RecordingStatus, WebhookDelivery
 from secretary_contracts.messaging import CONSUMER_GATEWAY_WEBHOOKS, WEBHOOK_DELIVERY
 from secretary_runtime.jobs import subscriber_options
 from secretary_runtime.logs import bound_recording
@@ -31,7 +31,10 @@ from secretary_gateway.settings import GatewaySettings
 logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Secretary-Signature"
-EVENT_OF_STATUS = {"done": "transcript.ready", "failed": "recording.failed"}
+EVENT_OF_STATUS: dict[str, str] = {
+    RecordingStatus.DONE: "transcript.ready",
+    RecordingStatus.FAILED: "recording.failed",
+}
 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -68,7 +71,7 @@ class WebhookAnnouncer:
                             webhook_id=hook.id,
                             recording_id=recording.id,
                             event=event,
-                            status="pending",
+                            status=DeliveryStatus.PENDING,
                             attempts=0,
                         )
                     )
@@ -127,7 +130,7 @@ class WebhookSender:
         async with self.database.sessions() as session:
             hook = await session.get(WebhookRow, delivery.webhook_id)
             record = await session.get(WebhookDeliveryRow, delivery.delivery_id)
-        if hook is None or record is None or record.status != "pending":
+        if hook is None or record is None or record.status != DeliveryStatus.PENDING:
             return None  # webhook removed, recording deleted, or already delivered
         body = json.dumps(delivery.payload, separators=(",", ":")).encode()
         headers = {
@@ -149,11 +152,11 @@ class WebhookSender:
                 f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
             )
         if error is None:
-            status = "delivered"
+            status = DeliveryStatus.DELIVERED
         elif attempt >= self.settings.webhook_max_attempts:
-            status = "failed"
+            status = DeliveryStatus.FAILED
         else:
-            status = "pending"
+            status = DeliveryStatus.PENDING
         async with self.database.sessions.begin() as session:
             record = await session.get(WebhookDeliveryRow, delivery.delivery_id)
             if record is not None:
@@ -162,12 +165,16 @@ class WebhookSender:
                 record.response_status = response_status
                 record.error = error
         self.metrics.webhook_deliveries.labels(
-            "delivered" if error is None else "failed" if status == "failed" else "retried"
+            "delivered"
+            if error is None
+            else "failed"
+            if status == DeliveryStatus.FAILED
+            else "retried"
         ).inc()
-        if status == "pending":
+        if status == DeliveryStatus.PENDING:
             logger.warning("webhook delivery failed, will retry: %s", error)
             return self.backoff(attempt)
-        if status == "failed":
+        if status == DeliveryStatus.FAILED:
             logger.error("webhook delivery gave up after %d attempts: %s", attempt, error)
         return None
 

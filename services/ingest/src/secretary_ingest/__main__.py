@@ -1,16 +1,16 @@
-"""`python -m secretary_ingest`: the prepare stage, and the Telegram client when configured."""
+"""`python -m secretary_ingest`: the Telegram door; media is prepared by the prepare service."""
 
 import asyncio
+import logging
 import sys
 
 from pydantic import ValidationError
-from secretary_runtime.jobs import JobRunner
 from secretary_runtime.logs import configure_logging
-from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker, run_worker
 
-from secretary_ingest.prepare import Preparer
 from secretary_ingest.settings import IngestSettings
+
+logger = logging.getLogger("secretary_ingest")
 
 
 def main() -> None:
@@ -22,8 +22,9 @@ def main() -> None:
         raise SystemExit(2) from None
     configure_logging("ingest", settings.log_level, settings.log_format)
     broker = create_broker(settings)
-    Preparer(settings, broker, JobRunner(broker, EventPublisher(broker))).register()
     if not settings.telegram_enabled:
+        # stays up and healthy, so a Deployment without credentials does not crash-loop
+        logger.warning("Telegram is not configured (SECRETARY_TELEGRAM_*): the door stays shut")
         asyncio.run(run_worker("ingest", settings, broker))
         return
 

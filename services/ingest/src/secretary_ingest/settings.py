@@ -6,11 +6,6 @@ from secretary_runtime.settings import ServiceSettings
 
 
 class IngestSettings(ServiceSettings):
-    ffmpeg_path: str = Field(default="ffmpeg", description="ffmpeg executable.")
-    ffprobe_path: str = Field(default="ffprobe", description="ffprobe executable.")
-    max_duration_s: float = Field(
-        default=6 * 3600, description="Longest recording accepted, in seconds."
-    )
     telegram_api_id: int | None = Field(
         default=None, description="Telegram API id (my.telegram.org); unset = no Telegram."
     )

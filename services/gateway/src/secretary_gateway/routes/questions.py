@@ -9,7 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent
-from secretary_contracts import QuestionAsked
+from secretary_contracts import QuestionAsked, QuestionStatus, RecordingStatus
 from secretary_contracts.messaging import QUESTION_ASKED
 from secretary_runtime.publishing import EventPublisher
 
@@ -41,7 +41,7 @@ class QuestionController(Controller):
         database: Database = state.database
         settings: GatewaySettings = state.settings
         row = await owned_recording(database, recording_id, owner)
-        if row.status != "done":
+        if row.status != RecordingStatus.DONE:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; ask once it is done."
             )
@@ -50,7 +50,7 @@ class QuestionController(Controller):
             recording_id=recording_id,
             owner=owner,
             question=data.question,
-            status="pending",
+            status=QuestionStatus.PENDING,
             citations=[],
         )
         async with database.sessions.begin() as session:
@@ -72,11 +72,12 @@ class QuestionController(Controller):
             async with database.sessions() as session:
                 current = await session.get(QuestionRow, question.id)
             assert current is not None
-            if current.status != "pending" or loop.time() >= deadline:
+            if current.status != QuestionStatus.PENDING or loop.time() >= deadline:
                 break
             await asyncio.sleep(0.2)
         return Response(
-            QuestionOut.from_row(current), status_code=202 if current.status == "pending" else 200
+            QuestionOut.from_row(current),
+            status_code=202 if current.status == QuestionStatus.PENDING else 200,
         )
 
     @get(

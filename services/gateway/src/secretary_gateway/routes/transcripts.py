@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, FromQuery
 from nats.js.errors import ObjectNotFoundError
-from secretary_contracts import SpeakersNamed, Summary, Transcript, exports
+from secretary_contracts import RecordingStatus, SpeakersNamed, Summary, Transcript, exports
 from secretary_contracts.messaging import (
     BUCKETS,
     SPEAKERS_NAMED,
@@ -56,7 +56,7 @@ async def _stored_transcript(database: Database, row: RecordingRow) -> Transcrip
     async with database.sessions() as session:
         stored = await session.get(TranscriptRow, row.id)
     if stored is None:
-        if row.status == "failed":
+        if row.status == RecordingStatus.FAILED:
             raise ApiError(409, "recording_failed", f"The recording failed: {row.error_message}")
         raise ApiError(409, "transcript_not_ready", f"The recording is {row.status}; try later.")
     return Transcript.model_validate_json(stored.body)

@@ -16,6 +16,7 @@ from secretary_contracts import (
     QuestionAsked,
     RecordingDeleted,
     RecordingOptions,
+    RecordingStatus,
     SpeakersNamed,
     Transcript,
     exports,
@@ -126,7 +127,7 @@ class TelegramBot:
                     message,
                     say(language, "duplicate", recording_id=existing_id, status=existing.status),
                 )
-                if existing.status == "done":
+                if existing.status == RecordingStatus.DONE:
                     await self.send_transcript(existing)
                 return
         recording_id = uuid.uuid4().hex
@@ -162,7 +163,7 @@ class TelegramBot:
                     recording.chat_id,
                     recording.status_message_id,
                     language,
-                    status="failed",
+                    status=RecordingStatus.FAILED,
                     final=True,
                 )
                 await self._reply(message, say(language, "download_failed"))
@@ -177,7 +178,7 @@ class TelegramBot:
                     recording.chat_id,
                     recording.status_message_id,
                     language,
-                    status="done",
+                    status=RecordingStatus.DONE,
                     final=True,
                 )
                 known = await self.state.recording(same_content)
@@ -190,7 +191,7 @@ class TelegramBot:
                         status=known.status if known else "?",
                     ),
                 )
-                if known is not None and known.status == "done":
+                if known is not None and known.status == RecordingStatus.DONE:
                     await self.send_transcript(known)
                 return
             recording.sha256 = ref.sha256
@@ -316,7 +317,7 @@ class TelegramBot:
             if not args:
                 await self._reply(message, say(language, "usage_get"))
             elif (recording := await self._owned(message, language, args[0])) is not None:
-                if recording.status == "done":
+                if recording.status == RecordingStatus.DONE:
                     await self.send_transcript(recording)
                 else:
                     await self._reply(

@@ -5,16 +5,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from secretary_contracts import (
+    SETTLED_STATUSES,
     AnswerDelta,
     AnswerFailed,
     AnswerReady,
+    RecordingReady,
+    RecordingStatus,
     SpeakersNamed,
+    Stage,
     StageFailed,
     StageProgress,
     Summary,
     SummaryReady,
+    TranscriptReady,
     exports,
 )
 from secretary_contracts.messaging import (
@@ -27,11 +32,12 @@ from secretary_contracts.messaging import (
     RECORDING_READY,
     SPEAKERS_NAMED,
     STAGE_FAILED,
+    STAGE_PROGRESS,
     SUMMARY_READY,
     TRANSCRIPT_READY,
 )
-from secretary_runtime.jobs import subscriber_options
-from secretary_runtime.logs import bound_recording
+from secretary_runtime import objects
+from secretary_runtime.projections import Projection
 
 from secretary_ingest.telegram.bot import TelegramBot
 from secretary_ingest.telegram.state import ChatRecording
@@ -48,75 +54,73 @@ class TelegramNotifier:
         self._answers: dict[str, list[str]] = {}
 
     def register(self) -> None:
-        @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_RECORDINGS))
-        async def on_recording_event(body: dict[str, Any], msg: NatsMessage) -> None:
-            await self._handle(msg, self.on_event(msg.raw_message.subject, body))
+        recordings = Projection(self.broker, CONSUMER_TELEGRAM_RECORDINGS)
+        recordings.on(RECORDING_READY, self.on_ready)
+        recordings.on(SPEAKERS_NAMED, self.on_speakers_named)
+        recordings.on(TRANSCRIPT_READY, self.on_transcript)
+        recordings.on(SUMMARY_READY, self.on_summary)
+        recordings.on(STAGE_FAILED, self.on_failed)
+        recordings.register()
+        answers = Projection(self.broker, CONSUMER_TELEGRAM_ANSWERS)
+        answers.on(ANSWER_DELTA, self.on_answer_delta)
+        answers.on(ANSWER_READY, self.on_answer_ready)
+        answers.on(ANSWER_FAILED, self.on_answer_failed)
+        answers.register()
+        progress = Projection(self.broker, CONSUMER_TELEGRAM_PROGRESS)
+        progress.on(STAGE_PROGRESS, self.on_progress)
+        progress.register()
 
-        @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_ANSWERS))
-        async def on_answer(body: dict[str, Any], msg: NatsMessage) -> None:
-            await self._handle(msg, self.on_answer(msg.raw_message.subject, body))
-
-        @self.broker.subscriber(**subscriber_options(CONSUMER_TELEGRAM_PROGRESS))
-        async def on_progress(event: StageProgress, msg: NatsMessage) -> None:
-            await self._handle(msg, self.on_progress(event))
-
-    async def _handle(self, msg: NatsMessage, work: Any) -> None:
-        try:
-            await work
-        except Exception:
-            logger.exception("telegram notification failed; will retry")
-            await msg.nack(delay=5)
-            return
-        await msg.ack()
-
-    async def on_answer(self, subject: str, body: dict[str, Any]) -> None:
-        question = await self.bot.state.question(str(body.get("question_id", "")))
+    async def on_answer_delta(self, delta: AnswerDelta) -> None:
+        question = await self.bot.state.question(delta.question_id)
         if question is None:
             return  # asked through the REST API
-        key = f"answer:{question.question_id}"
-        if subject == ANSWER_DELTA.subject:
-            delta = AnswerDelta.model_validate(body)
-            written = self._answers.setdefault(question.question_id, [])
-            if delta.sequence >= len(written):
-                written.append(delta.text)
-            text = "".join(written)
-            if question.answer_message_id is None:
-                sent = await self.bot.client.send_message(
-                    question.chat_id, text, reply_to_message_id=question.question_message_id
-                )
-                question.answer_message_id = sent.id
-                await self.bot.state.save_question(question)
-            else:
-                await self.bot.status.show(key, question.chat_id, question.answer_message_id, text)
-        elif subject == ANSWER_READY.subject:
-            ready = AnswerReady.model_validate(body)
-            self._answers.pop(question.question_id, None)
-            text = ready.answer
-            if ready.citations:
-                lines = [
-                    f"[{exports.moment(c.start)}] {c.speaker}: {c.text}" for c in ready.citations
-                ]
-                text += f"\n\n{say(question.language, 'sources')}\n" + "\n".join(lines)
-            if question.answer_message_id is None:
-                await self.bot.client.send_message(
-                    question.chat_id, text, reply_to_message_id=question.question_message_id
-                )
-            else:
-                await self.bot.status.show(
-                    key, question.chat_id, question.answer_message_id, text, final=True
-                )
-        elif subject == ANSWER_FAILED.subject:
-            failed = AnswerFailed.model_validate(body)
-            self._answers.pop(question.question_id, None)
-            await self.bot.client.send_message(
-                question.chat_id,
-                say(question.language, "answer_failed", message=failed.message, code=failed.code),
-                reply_to_message_id=question.question_message_id,
+        written = self._answers.setdefault(question.question_id, [])
+        if delta.sequence >= len(written):
+            written.append(delta.text)
+        text = "".join(written)
+        if question.answer_message_id is None:
+            sent = await self.bot.client.send_message(
+                question.chat_id, text, reply_to_message_id=question.question_message_id
             )
+            question.answer_message_id = sent.id
+            await self.bot.state.save_question(question)
+        else:
+            key = f"answer:{question.question_id}"
+            await self.bot.status.show(key, question.chat_id, question.answer_message_id, text)
+
+    async def on_answer_ready(self, ready: AnswerReady) -> None:
+        question = await self.bot.state.question(ready.question_id)
+        if question is None:
+            return
+        self._answers.pop(question.question_id, None)
+        text = ready.answer
+        if ready.citations:
+            lines = [f"[{exports.moment(c.start)}] {c.speaker}: {c.text}" for c in ready.citations]
+            text += f"\n\n{say(question.language, 'sources')}\n" + "\n".join(lines)
+        if question.answer_message_id is None:
+            await self.bot.client.send_message(
+                question.chat_id, text, reply_to_message_id=question.question_message_id
+            )
+        else:
+            key = f"answer:{question.question_id}"
+            await self.bot.status.show(
+                key, question.chat_id, question.answer_message_id, text, final=True
+            )
+
+    async def on_answer_failed(self, failed: AnswerFailed) -> None:
+        question = await self.bot.state.question(failed.question_id)
+        if question is None:
+            return
+        self._answers.pop(question.question_id, None)
+        await self.bot.client.send_message(
+            question.chat_id,
+            say(question.language, "answer_failed", message=failed.message, code=failed.code),
+            reply_to_message_id=question.question_message_id,
+        )
 
     async def on_progress(self, event: StageProgress) -> None:
         recording = await self.bot.state.recording(event.recording_id)
-        if recording is None or recording.status in ("done", "failed"):
+        if recording is None or recording.status in SETTLED_STATUSES:
             return
         await self._status(recording, stage=str(event.stage), fraction=event.fraction)
 
@@ -129,46 +133,45 @@ class TelegramNotifier:
             **update,
         )
 
-    async def on_event(self, subject: str, body: dict[str, Any]) -> None:
-        if subject not in (
-            RECORDING_READY.subject,
-            TRANSCRIPT_READY.subject,
-            STAGE_FAILED.subject,
-            SUMMARY_READY.subject,
-            SPEAKERS_NAMED.subject,
-        ):
+    async def on_ready(self, event: RecordingReady) -> None:
+        if (recording := await self.bot.state.recording(event.recording_id)) is not None:
+            await self._status(recording, stage=Stage.PREPARE, fraction=1.0)
+
+    async def on_speakers_named(self, event: SpeakersNamed) -> None:
+        if (recording := await self.bot.state.recording(event.recording_id)) is not None:
+            recording.speaker_names = event.names
+            await self.bot.state.save_recording(recording)
+
+    async def on_transcript(self, event: TranscriptReady) -> None:
+        recording = await self.bot.state.recording(event.recording_id)
+        if recording is None or recording.status == RecordingStatus.DONE:
+            return  # not a Telegram recording, deleted, or sent already
+        await self.bot.send_transcript(recording)
+        recording.status = RecordingStatus.DONE
+        await self.bot.state.save_recording(recording)
+        await self._status(recording, status=RecordingStatus.DONE, final=True)
+
+    async def on_summary(self, ready: SummaryReady) -> None:
+        if (recording := await self.bot.state.recording(ready.recording_id)) is None:
             return
-        recording = await self.bot.state.recording(str(body.get("recording_id", "")))
-        if recording is None:
-            return  # not a Telegram recording, or deleted
-        with bound_recording(recording.recording_id):
-            if subject == RECORDING_READY.subject:
-                await self._status(recording, stage="prepare", fraction=1.0)
-            elif subject == SPEAKERS_NAMED.subject:
-                recording.speaker_names = SpeakersNamed.model_validate(body).names
-                await self.bot.state.save_recording(recording)
-            elif subject == TRANSCRIPT_READY.subject and recording.status != "done":
-                await self.bot.send_transcript(recording)
-                recording.status = "done"
-                await self.bot.state.save_recording(recording)
-                await self._status(recording, status="done", final=True)
-            elif subject == SUMMARY_READY.subject:
-                ready = SummaryReady.model_validate(body)
-                store = await self.broker.connection.jetstream().object_store(ready.summary.bucket)
-                stored = await store.get(ready.summary.name)
-                summary = Summary.model_validate_json(stored.data or b"{}")
-                await self.bot.client.send_message(
-                    recording.chat_id,
-                    render_summary(recording.language, summary),
-                    reply_to_message_id=recording.source_message_id,
-                )
-            elif subject == STAGE_FAILED.subject and recording.status not in ("done", "failed"):
-                failure = StageFailed.model_validate(body)
-                recording.status = "failed"
-                await self.bot.state.save_recording(recording)
-                await self._status(recording, status="failed", final=True)
-                await self.bot.client.send_message(
-                    recording.chat_id,
-                    say(recording.language, "failed", message=failure.message, code=failure.code),
-                    reply_to_message_id=recording.source_message_id,
-                )
+        summary = await objects.get_model(
+            self.broker.connection.jetstream(), ready.summary, Summary
+        )
+        await self.bot.client.send_message(
+            recording.chat_id,
+            render_summary(recording.language, summary),
+            reply_to_message_id=recording.source_message_id,
+        )
+
+    async def on_failed(self, failure: StageFailed) -> None:
+        recording = await self.bot.state.recording(failure.recording_id)
+        if recording is None or recording.status in SETTLED_STATUSES:
+            return
+        recording.status = RecordingStatus.FAILED
+        await self.bot.state.save_recording(recording)
+        await self._status(recording, status=RecordingStatus.FAILED, final=True)
+        await self.bot.client.send_message(
+            recording.chat_id,
+            say(recording.language, "failed", message=failure.message, code=failure.code),
+            reply_to_message_id=recording.source_message_id,
+        )

@@ -15,6 +15,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, Field
+from secretary_contracts import RecordingStatus
 from secretary_contracts.messaging import BUCKETS
 
 
@@ -28,7 +29,7 @@ class ChatRecording(BaseModel):
     file_name: str
     sha256: str | None = None
     language: str = "en"
-    status: str = "queued"
+    status: RecordingStatus = RecordingStatus.QUEUED
     speaker_names: dict[str, str] = Field(default_factory=dict)
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 

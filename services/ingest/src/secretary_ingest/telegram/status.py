@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyrogram.errors import FloodWait, MessageNotModified
+from secretary_contracts import STARTS_AFTER, RecordingStatus, Stage
 
 from secretary_ingest.telegram.texts import say
 
@@ -26,21 +27,26 @@ class _Pending:
     stages: dict[str, float] = field(default_factory=dict)
 
 
-def status_text(language: str, stages: dict[str, float], status: str) -> str:
-    if status == "done":
+def status_text(language: str, stages: dict[str, float], status: RecordingStatus) -> str:
+    if status == RecordingStatus.DONE:
         return say(language, "status_done")
-    if status == "failed":
+    if status == RecordingStatus.FAILED:
         return say(language, "status_failed")
-    if stages.get("merge", 0) > 0 or (stages.get("asr", 0) >= 1 and stages.get("diarize", 0) >= 1):
+    if stages.get(Stage.MERGE, 0) > 0 or all(
+        stages.get(s, 0) >= 1 for s in STARTS_AFTER[Stage.MERGE]
+    ):
         return say(language, "status_merge")
-    if stages.get("asr", 0) > 0 or stages.get("diarize", 0) > 0 or stages.get("prepare", 0) >= 1:
+    if (
+        any(stages.get(s, 0) > 0 for s in (Stage.ASR, Stage.DIARIZE))
+        or stages.get(Stage.PREPARE, 0) >= 1
+    ):
         return say(
             language,
             "status_work",
-            asr=int(100 * stages.get("asr", 0)),
-            diarize=int(100 * stages.get("diarize", 0)),
+            asr=int(100 * stages.get(Stage.ASR, 0)),
+            diarize=int(100 * stages.get(Stage.DIARIZE, 0)),
         )
-    if stages.get("prepare", 0) > 0:
+    if stages.get(Stage.PREPARE, 0) > 0:
         return say(language, "status_prepare")
     if "download" in stages and stages["download"] < 1:
         return say(language, "status_download", percent=int(100 * stages["download"]))
@@ -63,7 +69,7 @@ class StatusMessages:
         language: str,
         stage: str | None = None,
         fraction: float | None = None,
-        status: str = "processing",
+        status: RecordingStatus = RecordingStatus.PROCESSING,
         final: bool = False,
     ) -> None:
         pending = self._pending.setdefault(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from secretary_contracts import ErrorCode
-from secretary_ingest.media import MediaError, normalise, probe
+from secretary_prepare.media import MediaError, normalise, probe
 from secretary_testing.media import Utterance, convert, silent_video
 
 FORMATS = {

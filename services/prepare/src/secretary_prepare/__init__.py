@@ -1,0 +1,1 @@
+"""The prepare stage: probe what arrived, reject what is unusable, decode the audio once."""

@@ -1,0 +1,21 @@
+"""The whole system as its operators run it: nats-server and every service as an OS process."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from secretary_cli.stack import Stack, free_port
+
+
+@contextmanager
+def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
+    """nats-server and every service as its own process, ready (models loaded), then stopped."""
+    stack = Stack(directory, free_port(), log_level="INFO", extra_env=dict(extra_env))
+    try:
+        stack.start()
+        stack.wait_ready(timeout_s=300)
+        yield stack
+    finally:
+        stack.stop()
