@@ -17,7 +17,7 @@ import time
 import uuid
 
 from secretary_gateway.db import Database, RecordingRow
-from secretary_gateway.search import index_transcript, search
+from secretary_gateway.search.index import index_transcript, search
 from secretary_testing.transcripts import planted_meeting
 from sqlalchemy import text
 

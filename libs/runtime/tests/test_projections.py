@@ -60,9 +60,9 @@ async def _settled(broker: NatsBroker, durable: str, expected_acked: int) -> Non
     js = broker.connection.jetstream()
     for _ in range(200):
         info = await js.consumer_info(RECORDINGS_STREAM, durable)
-        if info.num_ack_pending == 0 and info.delivered.stream_seq >= expected_acked:
-            if info.num_pending == 0:
-                return
+        delivered = info.delivered.stream_seq >= expected_acked
+        if delivered and info.num_ack_pending == 0 and info.num_pending == 0:
+            return
         await asyncio.sleep(0.05)
     raise AssertionError(f"{durable} did not settle: {info}")
 

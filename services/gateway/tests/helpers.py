@@ -9,17 +9,17 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 from secretary_gateway.app import create_app
-from secretary_gateway.auth import create_key
 from secretary_gateway.db import Database
+from secretary_gateway.keys.auth import create_key
 from secretary_gateway.settings import GatewaySettings
 
 
-async def new_key(settings: GatewaySettings, owner: str) -> str:
+async def new_key(settings: GatewaySettings, owner: str | None, door: str | None = None) -> str:
     # its own engine: the app's runs on the test client's event loop, not this one
     database = Database(settings.database_url)
     try:
         await database.migrate()
-        return (await create_key(database, owner)).token
+        return (await create_key(database, owner, door=door)).token
     finally:
         await database.close()
 

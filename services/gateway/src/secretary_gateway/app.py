@@ -1,4 +1,9 @@
-"""`create_app(settings)`: the Litestar application with its broker and database."""
+"""`create_app(settings)`: the Litestar application, wired from its domains.
+
+Each domain folder holds its controller (HTTP only), its service (the rules, injected with
+Litestar's DI), its schemas and its event handlers; this module only puts them together with
+the broker, the database and the background loops.
+"""
 
 from __future__ import annotations
 
@@ -16,25 +21,25 @@ from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker
 
-from secretary_gateway.answers import AnswerProjector
-from secretary_gateway.auth import PUBLIC_PATHS, ApiKeyAuthentication
 from secretary_gateway.db import Database
-from secretary_gateway.dead_letters import DeadLetterWatcher
 from secretary_gateway.errors import EXCEPTION_HANDLERS
+from secretary_gateway.health import healthz, metrics, readyz
+from secretary_gateway.http import caller_of
+from secretary_gateway.keys.auth import PUBLIC_PATHS, ApiKeyAuthentication
 from secretary_gateway.metrics import Metrics
-from secretary_gateway.projector import Projector
-from secretary_gateway.retention import RetentionSweeper
-from secretary_gateway.routes.common import owner_of
-from secretary_gateway.routes.health import healthz, metrics, readyz
-from secretary_gateway.routes.questions import QuestionController
-from secretary_gateway.routes.recordings import RecordingController
-from secretary_gateway.routes.search import search_transcripts
-from secretary_gateway.routes.settings import get_settings, put_settings
-from secretary_gateway.routes.transcripts import TranscriptController
-from secretary_gateway.routes.webhooks import WebhookController
+from secretary_gateway.owners.controller import OwnerSettingsController
+from secretary_gateway.questions.controller import QuestionController
+from secretary_gateway.questions.handlers import AnswerProjector
+from secretary_gateway.recordings.controller import RecordingController
+from secretary_gateway.recordings.dead_letters import DeadLetterWatcher
+from secretary_gateway.recordings.handlers import Projector
+from secretary_gateway.recordings.retention import RetentionSweeper
+from secretary_gateway.recordings.watchdog import StuckRecordingWatchdog
+from secretary_gateway.search.controller import SearchController
 from secretary_gateway.settings import GatewaySettings
-from secretary_gateway.watchdog import StuckRecordingWatchdog
-from secretary_gateway.webhooks import WebhookSender
+from secretary_gateway.transcripts.controller import TranscriptController
+from secretary_gateway.webhooks.controller import WebhookController
+from secretary_gateway.webhooks.delivery import WebhookSender
 
 OPENAPI = OpenAPIConfig(
     title="secretary",
@@ -108,15 +113,14 @@ def create_app(settings: GatewaySettings) -> Litestar:
             TranscriptController,
             QuestionController,
             WebhookController,
-            search_transcripts,
-            get_settings,
-            put_settings,
+            SearchController,
+            OwnerSettingsController,
             healthz,
             readyz,
             metrics,
         ],
         lifespan=[lifespan],
-        dependencies={"owner": Provide(owner_of, sync_to_thread=False)},
+        dependencies={"caller": Provide(caller_of, sync_to_thread=False)},
         state=State(
             {"settings": settings, "broker": broker, "database": database, "metrics": telemetry}
         ),

@@ -8,7 +8,13 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from secretary_contracts import MediaReceived, Stage
+from secretary_contracts import (
+    DeliveryStatus,
+    MediaReceived,
+    QuestionStatus,
+    RecordingStatus,
+    Stage,
+)
 from sqlalchemy import JSON, Connection, DateTime, Float, Integer, String, Text, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -38,7 +44,7 @@ class RecordingRow(Base):
     filename: Mapped[str] = mapped_column(String(500))
     content_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
     size_bytes: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    status: Mapped[str] = mapped_column(String(20), default=RecordingStatus.QUEUED, index=True)
     stages: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     duration_s: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -74,7 +80,7 @@ def new_recording_row(event: MediaReceived) -> RecordingRow:
         filename=event.filename,
         content_type=event.content_type,
         size_bytes=event.media.size_bytes,
-        status="queued",
+        status=RecordingStatus.QUEUED,
         stages={Stage.UPLOAD: 1.0},
         options=event.options.model_dump(exclude_none=True),
     )
@@ -87,7 +93,7 @@ class QuestionRow(Base):
     recording_id: Mapped[str] = mapped_column(String(32), index=True)
     owner: Mapped[str] = mapped_column(String(200))
     question: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=QuestionStatus.PENDING)
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     supported: Mapped[bool | None] = mapped_column(nullable=True)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -126,6 +132,8 @@ class ApiKeyRow(Base):
     owner: Mapped[str] = mapped_column(String(200), index=True)
     name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     secret_sha256: Mapped[str] = mapped_column(String(64))
+    # a front door's key (e.g. `telegram`): acts for the owners `<door>:<id>`, none other
+    door: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -151,7 +159,7 @@ class WebhookDeliveryRow(Base):
     webhook_id: Mapped[str] = mapped_column(String(32), index=True)
     recording_id: Mapped[str] = mapped_column(String(32))
     event: Mapped[str] = mapped_column(String(50))
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -7,8 +7,20 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from pydantic import BaseModel, Field
 
 logger = logging.getLogger(__name__)
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(examples=["recording_not_found"])
+    message: str = Field(examples=["No recording with id 5f2b0c0e9a7d4f0c8e1d2b3a4c5d6e7f."])
+
+
+class ErrorBody(BaseModel):
+    """Every error: a stable machine-readable code and a sentence for people."""
+
+    error: ErrorDetail
 
 
 class ApiError(Exception):
@@ -31,6 +43,7 @@ def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Respo
     code = {
         400: "bad_request",
         401: "unauthorized",
+        403: "forbidden",
         404: "not_found",
         405: "method_not_allowed",
         413: "too_large",

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from secretary_gateway.db import Database, RecordingRow, WebhookDeliveryRow, WebhookRow
 from secretary_gateway.metrics import Metrics
-from secretary_gateway.schemas import Recording
+from secretary_gateway.recordings.schemas import Recording
 from secretary_gateway.settings import GatewaySettings
 
 logger = logging.getLogger(__name__)

@@ -1,8 +1,7 @@
-"""Server-Sent Events: a recording's progress, and an answer as it is written."""
+"""Server-Sent Events: an answer as it is written."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -10,40 +9,13 @@ from datetime import UTC, datetime, timedelta
 from litestar.response import ServerSentEventMessage
 from nats.js import JetStreamContext
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from secretary_contracts import SETTLED_STATUSES, QuestionStatus
+from secretary_contracts import QuestionStatus
 from secretary_contracts.messaging import ANSWER_DELTA
 
-from secretary_gateway.db import Database, QuestionRow, RecordingRow, as_utc
-from secretary_gateway.schemas import QuestionOut, Recording
+from secretary_gateway.db import Database, QuestionRow, as_utc
+from secretary_gateway.questions.schemas import QuestionOut
 
 POLL_S = 0.5
-KEEPALIVE_S = 15.0
-
-
-async def recording_events(
-    database: Database, recording_id: str
-) -> AsyncIterator[ServerSentEventMessage]:
-    """`progress` whenever the recording changes, then one `done` or `failed`, then the end."""
-    last = ""
-    quiet = 0.0
-    while True:
-        async with database.sessions() as session:
-            row = await session.get(RecordingRow, recording_id)
-        if row is None:
-            yield ServerSentEventMessage(event="deleted", data="{}")
-            return
-        state = Recording.from_row(row).model_dump_json()
-        if state != last:
-            last, quiet = state, 0.0
-            terminal = row.status in SETTLED_STATUSES
-            yield ServerSentEventMessage(event=row.status if terminal else "progress", data=state)
-            if terminal:
-                return
-        elif quiet >= KEEPALIVE_S:
-            quiet = 0.0
-            yield ServerSentEventMessage(comment="keep-alive")
-        await asyncio.sleep(POLL_S)
-        quiet += POLL_S
 
 
 async def answer_events(

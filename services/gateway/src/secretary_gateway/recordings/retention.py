@@ -12,7 +12,7 @@ from secretary_runtime.recordings import purge_media
 from sqlalchemy import select
 
 from secretary_gateway.db import Database, RecordingRow
-from secretary_gateway.deletion import RecordingDeleter
+from secretary_gateway.recordings.deletion import RecordingDeleter
 
 logger = logging.getLogger(__name__)
 

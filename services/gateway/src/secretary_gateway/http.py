@@ -1,22 +1,21 @@
-"""What every route shares: the caller's owner, owned lookups, documented error answers."""
+"""What every controller shares: who is calling, and the documented error answers."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-from secretary_gateway.db import Database, RecordingRow
-from secretary_gateway.errors import ApiError
-from secretary_gateway.schemas import ErrorBody
+from secretary_gateway.errors import ErrorBody
 
 ERROR_DESCRIPTIONS = {
     400: ("Invalid request", "invalid_options", "min_speakers is larger than max_speakers."),
     401: ("No valid API key", "unauthorized", "Send an API key: `Authorization: Bearer <key>`."),
+    403: ("Not allowed", "owner_not_allowed", "This key may not act for telegram:7."),
     404: ("Not found, or not yours", "recording_not_found", "No recording with id 5f2b…."),
     409: ("Not ready yet", "transcript_not_ready", "The recording is processing; try later."),
     413: ("Too large", "too_large", "The upload exceeds the limit of 4294967296 bytes."),
@@ -38,19 +37,17 @@ def errors(*codes: int) -> dict[int, ResponseSpec]:
     return specs
 
 
-# the owner of the caller's API key, as a handler parameter
-Owner = NamedDependency[str]
+@dataclass(frozen=True)
+class Caller:
+    """Who a request acts for: an owner, and the door it came in by (`rest`, `telegram`)."""
+
+    owner: str
+    door: str = "rest"
 
 
-def owner_of(request: Request[Any, Any, State]) -> str:
-    """The owner the API key belongs to (set by the authentication middleware)."""
-    return str(request.user)
-
-
-async def owned_recording(database: Database, recording_id: str, owner: Owner) -> RecordingRow:
-    """The recording, if it belongs to the owner; another owner's id is simply not found."""
-    async with database.sessions() as session:
-        row = await session.get(RecordingRow, recording_id)
-    if row is None or row.owner != owner:
-        raise ApiError(404, "recording_not_found", f"No recording with id {recording_id}.")
-    return row
+def caller_of(request: Request[Any, Any, State]) -> Caller:
+    """Set by the authentication middleware from the API key (and, for a door key, the
+    owner it acts for)."""
+    user = request.user
+    assert isinstance(user, Caller)
+    return user

@@ -1,4 +1,5 @@
-"""`python -m secretary_gateway.keys create --owner NAME | list | revoke ID`.
+"""`python -m secretary_gateway.keys create --owner NAME | create --door telegram | list |
+revoke ID`.
 
 Works on the gateway's database (`SECRETARY_DATABASE_URL`); `secretary keys ...` runs it.
 """
@@ -9,8 +10,8 @@ import argparse
 import asyncio
 import sys
 
-from secretary_gateway.auth import create_key, list_keys, revoke_key
 from secretary_gateway.db import Database
+from secretary_gateway.keys.auth import DOORS, create_key, list_keys, revoke_key
 from secretary_gateway.settings import GatewaySettings
 
 
@@ -19,11 +20,12 @@ async def _main(args: argparse.Namespace) -> int:
     try:
         await database.migrate()
         if args.action == "create":
-            key = await create_key(database, args.owner, args.name)
-            print(
-                f"API key {key.id} for owner {key.owner!r} (shown once; keep it safe):",
-                file=sys.stderr,
-            )
+            if (args.owner is None) == (args.door is None):
+                print("give either --owner or --door", file=sys.stderr)
+                return 2
+            key = await create_key(database, args.owner, args.name, args.door)
+            holder = f"the {args.door} door" if args.door else f"owner {key.owner!r}"
+            print(f"API key {key.id} for {holder} (shown once; keep it safe):", file=sys.stderr)
             print(key.token)
         elif args.action == "list":
             for row in await list_keys(database, args.owner):
@@ -45,7 +47,13 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument("--database-url", default="", help="Default: SECRETARY_DATABASE_URL.")
     actions = parser.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="Create a key for an owner and print it once.")
-    create.add_argument("--owner", required=True, help="e.g. a team name, or telegram:<user id>")
+    create.add_argument("--owner", default=None, help="e.g. a team name, or telegram:<user id>")
+    create.add_argument(
+        "--door",
+        default=None,
+        choices=DOORS,
+        help="A front door's key: acts for that door's owners (X-Secretary-Owner).",
+    )
     create.add_argument("--name", default=None, help="What the key is for.")
     listing = actions.add_parser("list", help="Keys (never their secrets).")
     listing.add_argument("--owner", default=None)

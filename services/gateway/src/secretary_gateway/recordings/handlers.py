@@ -51,11 +51,11 @@ from secretary_gateway.db import (
     new_recording_row,
     utcnow,
 )
-from secretary_gateway.deletion import delete_rows
 from secretary_gateway.metrics import Metrics
-from secretary_gateway.search import index_transcript
-from secretary_gateway.timeline import finish_stage
-from secretary_gateway.webhooks import WebhookAnnouncer
+from secretary_gateway.recordings.deletion import delete_rows
+from secretary_gateway.recordings.timeline import finish_stage
+from secretary_gateway.search.index import index_transcript
+from secretary_gateway.webhooks.delivery import WebhookAnnouncer
 
 logger = logging.getLogger(__name__)
 

@@ -2,6 +2,10 @@
 
 Keys are long random strings, so a fast hash is enough (no password stretching needed);
 the id part finds the row without scanning, and the comparison is constant-time.
+
+A door key (`--door telegram`) belongs to a front door, not to an owner: it acts for one of
+its door's owners per request, named in `X-Secretary-Owner` (`telegram:42`), and for no one
+else (see ADR 0007).
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from sqlalchemy import select
 
 from secretary_gateway.db import ApiKeyRow, Database, as_utc, utcnow
+from secretary_gateway.errors import ApiError
+from secretary_gateway.http import Caller
 
 PREFIX = "sec"
+OWNER_HEADER = "x-secretary-owner"
+DOORS = ("telegram",)
 # the routes that answer without a key: probes, metrics, the API's own description
 PUBLIC_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$", "^/schema"]
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -45,12 +53,22 @@ def _parse(token: str) -> tuple[str, str] | None:
     return key_id, secret
 
 
-async def create_key(database: Database, owner: str, name: str | None = None) -> NewKey:
+async def create_key(
+    database: Database, owner: str | None, name: str | None = None, door: str | None = None
+) -> NewKey:
+    """A key for an owner, or (with `door`) for a front door that acts for its own owners."""
+    if (owner is None) == (door is None):
+        raise ValueError("a key belongs to an owner or to a door")
+    if door is not None and door not in DOORS:
+        raise ValueError(f"unknown door {door!r} (known: {', '.join(DOORS)})")
+    holder = owner if owner is not None else f"door:{door}"
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     async with database.sessions.begin() as session:
-        session.add(ApiKeyRow(id=key_id, owner=owner, name=name, secret_sha256=_digest(secret)))
-    return NewKey(id=key_id, owner=owner, token=f"{PREFIX}_{key_id}_{secret}")
+        session.add(
+            ApiKeyRow(id=key_id, owner=holder, name=name, door=door, secret_sha256=_digest(secret))
+        )
+    return NewKey(id=key_id, owner=holder, token=f"{PREFIX}_{key_id}_{secret}")
 
 
 async def list_keys(database: Database, owner: str | None = None) -> list[ApiKeyRow]:
@@ -70,7 +88,7 @@ async def revoke_key(database: Database, key_id: str) -> bool:
         return True
 
 
-async def owner_of_token(database: Database, token: str) -> str | None:
+async def key_of_token(database: Database, token: str) -> ApiKeyRow | None:
     parsed = _parse(token)
     if parsed is None:
         return None
@@ -86,11 +104,28 @@ async def owner_of_token(database: Database, token: str) -> str | None:
         now = datetime.now(UTC)
         if row.last_used_at is None or as_utc(row.last_used_at) < now - LAST_USED_RESOLUTION:
             row.last_used_at = now
-        return row.owner
+        return row
+
+
+def caller_for(key: ApiKeyRow, acting_for: str | None) -> Caller:
+    """An owner's key acts for its owner; a door key for the one of its owners it names."""
+    if key.door is None:
+        if acting_for is not None and acting_for != key.owner:
+            raise ApiError(403, "owner_not_allowed", "This key acts only for its own owner.")
+        return Caller(owner=key.owner)
+    if not acting_for or not acting_for.startswith(f"{key.door}:") or acting_for == f"{key.door}:":
+        raise ApiError(
+            403,
+            "owner_not_allowed",
+            f"A {key.door} door key acts for one {key.door} owner: send"
+            f" `X-Secretary-Owner: {key.door}:<id>`.",
+        )
+    return Caller(owner=acting_for, door=key.door)
 
 
 class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
-    """`Authorization: Bearer <key>` on every route but the public ones; the owner is the user."""
+    """`Authorization: Bearer <key>` on every route but the public ones; the `Caller` is the
+    user."""
 
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
@@ -99,7 +134,8 @@ class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("Send an API key: `Authorization: Bearer <key>`.")
         database: Database = connection.app.state.database
-        owner = await owner_of_token(database, token.strip())
-        if owner is None:
+        key = await key_of_token(database, token.strip())
+        if key is None:
             raise NotAuthorizedException("The API key is not valid (unknown or revoked).")
-        return AuthenticationResult(user=owner, auth=token.strip())
+        caller = caller_for(key, connection.headers.get(OWNER_HEADER))
+        return AuthenticationResult(user=caller, auth=token.strip())

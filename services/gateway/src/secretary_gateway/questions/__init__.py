@@ -1,0 +1,1 @@
+"""Questions about a recording and the answers the llm service writes."""

@@ -1,0 +1,177 @@
+"""The rules of a recording's life, whichever door the owner came in by: create, list, read,
+delete. Controllers only translate HTTP to these calls."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+from faststream.nats import NatsBroker
+from litestar.datastructures import State
+from nats.errors import Error as NatsError
+from pydantic import ValidationError
+from secretary_contracts import MediaReceived, RecordingOptions, RecordingStatus
+from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
+from secretary_runtime import objects
+from secretary_runtime.publishing import EventPublisher
+from sqlalchemy import and_, or_, select
+
+from secretary_gateway.db import Database, RecordingRow, new_recording_row
+from secretary_gateway.errors import ApiError
+from secretary_gateway.http import Caller
+from secretary_gateway.recordings.deletion import RecordingDeleter
+from secretary_gateway.recordings.schemas import Recording, RecordingPage
+from secretary_gateway.recordings.uploads import receive_upload
+from secretary_gateway.settings import GatewaySettings
+
+
+def recording_options(fields: dict[str, str]) -> RecordingOptions:
+    values: dict[str, Any] = {}
+    if fields.get("language") and fields["language"].lower() != "auto":
+        values["language"] = fields["language"].lower()
+    for name in ("num_speakers", "min_speakers", "max_speakers"):
+        if fields.get(name):
+            values[name] = fields[name]
+    try:
+        options = RecordingOptions.model_validate(values)
+    except ValidationError as error:
+        problems = "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in error.errors())
+        raise ApiError(400, "invalid_options", problems) from error
+    if (
+        options.min_speakers
+        and options.max_speakers
+        and options.min_speakers > options.max_speakers
+    ):
+        raise ApiError(400, "invalid_options", "min_speakers is larger than max_speakers.")
+    return options
+
+
+def _encode_cursor(row: RecordingRow) -> str:
+    raw = json.dumps([row.created_at.isoformat(), row.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, recording_id = json.loads(raw)
+        return datetime.fromisoformat(created_at), str(recording_id)
+    except (binascii.Error, ValueError, TypeError) as error:
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from error
+
+
+async def owned_recording(database: Database, caller: Caller, recording_id: str) -> RecordingRow:
+    """The recording, if it belongs to the caller; another owner's id is simply not found."""
+    async with database.sessions() as session:
+        row = await session.get(RecordingRow, recording_id)
+    if row is None or row.owner != caller.owner:
+        raise ApiError(404, "recording_not_found", f"No recording with id {recording_id}.")
+    return row
+
+
+class RecordingService:
+    def __init__(self, database: Database, broker: NatsBroker, settings: GatewaySettings) -> None:
+        self.database = database
+        self.broker = broker
+        self.settings = settings
+
+    async def owned(self, caller: Caller, recording_id: str) -> RecordingRow:
+        return await owned_recording(self.database, caller, recording_id)
+
+    async def create(
+        self, caller: Caller, body: AsyncIterator[bytes], content_type: str, content_length: int
+    ) -> Recording:
+        """Streams the upload into storage, records it, and puts it in the pipeline; on any
+        failure nothing is left behind: no row, no object, no event."""
+        js = self.broker.connection.jetstream()
+        recording_id = uuid.uuid4().hex
+        upload = await receive_upload(
+            body,
+            content_type,
+            content_length,
+            js,
+            BUCKETS.media,
+            recording_id,
+            self.settings.max_upload_bytes,
+        )
+        assert upload.media is not None
+        try:
+            options = recording_options(upload.fields)
+            if upload.media.size_bytes == 0:
+                raise ApiError(400, "empty_file", "The file is empty (0 bytes).")
+        except ApiError:
+            await objects.delete_object(js, BUCKETS.media, recording_id)
+            raise
+        event = MediaReceived(
+            recording_id=recording_id,
+            owner=caller.owner,
+            source=caller.door,
+            filename=upload.filename,
+            content_type=upload.content_type,
+            title=upload.fields.get("title") or None,
+            media=upload.media,
+            options=options,
+        )
+        row = new_recording_row(event)
+        async with self.database.sessions.begin() as session:
+            session.add(row)
+        try:
+            await EventPublisher(self.broker).publish(MEDIA_RECEIVED, event)
+        except Exception as error:
+            # never leave a recording queued that nothing will process
+            async with self.database.sessions.begin() as session:
+                await session.delete(await session.get(RecordingRow, recording_id))
+            await objects.delete_object(js, BUCKETS.media, recording_id)
+            raise ApiError(
+                503, "unavailable", "The recording could not be queued; try again."
+            ) from error
+        return Recording.from_row(row)
+
+    async def page(
+        self,
+        caller: Caller,
+        limit: int,
+        cursor: str | None = None,
+        status: RecordingStatus | None = None,
+    ) -> RecordingPage:
+        query = select(RecordingRow).where(RecordingRow.owner == caller.owner)
+        if status:
+            query = query.where(RecordingRow.status == status)
+        if cursor:
+            created_at, recording_id = _decode_cursor(cursor)
+            query = query.where(
+                or_(
+                    RecordingRow.created_at < created_at,
+                    and_(RecordingRow.created_at == created_at, RecordingRow.id < recording_id),
+                )
+            )
+        query = query.order_by(RecordingRow.created_at.desc(), RecordingRow.id.desc())
+        async with self.database.sessions() as session:
+            rows = list((await session.scalars(query.limit(limit + 1))).all())
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return RecordingPage(
+            items=[Recording.from_row(r) for r in rows],
+            next_cursor=_encode_cursor(rows[-1]) if more else None,
+        )
+
+    async def get(self, caller: Caller, recording_id: str) -> Recording:
+        return Recording.from_row(await self.owned(caller, recording_id))
+
+    async def delete(self, caller: Caller, recording_id: str) -> None:
+        await self.owned(caller, recording_id)
+        try:
+            await RecordingDeleter(self.broker, self.database).delete(recording_id, caller.owner)
+        except (NatsError, TimeoutError) as error:
+            raise ApiError(
+                503, "unavailable", "Storage did not answer; nothing was lost, try again."
+            ) from error
+
+
+def provide_recordings(state: State) -> RecordingService:
+    return RecordingService(state.database, state.broker, state.settings)

@@ -1,1 +1,0 @@
-"""The REST API's routes, one module per resource."""

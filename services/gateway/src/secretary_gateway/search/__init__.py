@@ -1,0 +1,1 @@
+"""Full-text search over an owner's transcripts."""

@@ -1,0 +1,139 @@
+"""Transcripts over HTTP: exports in six formats, speakers' names, the summary (transport
+only; the rules are `TranscriptService`'s)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, patch
+from litestar.di import NamedDependency, Provide
+from litestar.openapi.spec import Example
+from litestar.params import Body, FromPath, FromQuery
+from secretary_contracts import Summary, exports
+
+from secretary_gateway.http import Caller, errors
+from secretary_gateway.transcripts.documents import DOCX_MEDIA_TYPE, to_docx
+from secretary_gateway.transcripts.schemas import Speakers
+from secretary_gateway.transcripts.service import TranscriptService, provide_transcripts
+
+
+class TranscriptFormat(StrEnum):
+    JSON = "json"
+    TXT = "txt"
+    SRT = "srt"
+    VTT = "vtt"
+    MD = "md"
+    DOCX = "docx"
+
+
+MEDIA_TYPES = {
+    TranscriptFormat.TXT: "text/plain; charset=utf-8",
+    TranscriptFormat.SRT: "application/x-subrip; charset=utf-8",
+    TranscriptFormat.VTT: "text/vtt; charset=utf-8",
+    TranscriptFormat.MD: "text/markdown; charset=utf-8",
+    TranscriptFormat.DOCX: DOCX_MEDIA_TYPE,
+}
+
+
+class TranscriptController(Controller):
+    path = "/v1/recordings/{recording_id:str}"
+    tags = ("recordings",)
+    dependencies = {"transcripts": Provide(provide_transcripts, sync_to_thread=False)}
+
+    @get(
+        "/transcript",
+        operation_id="getTranscript",
+        summary="The speaker-labelled transcript: json, txt, srt, vtt, md or docx.",
+        description="Speaker names given with PATCH .../speakers are applied in every format.",
+        responses=errors(403, 404, 409),
+    )
+    async def get_transcript(
+        self,
+        recording_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+        format: FromQuery[TranscriptFormat] = TranscriptFormat.JSON,
+    ) -> Response[Any]:
+        row, transcript = await transcripts.named(caller, recording_id)
+        if format is TranscriptFormat.JSON:
+            return Response(transcript.model_dump(mode="json"))
+        if format is TranscriptFormat.DOCX:
+            stem = (row.title or row.filename or row.id).rsplit(".", 1)[0][:80] or row.id
+            return Response(
+                to_docx(transcript, row.title),
+                media_type=DOCX_MEDIA_TYPE,
+                headers={"Content-Disposition": f'attachment; filename="{_ascii(stem)}.docx"'},
+            )
+        rendered = {
+            TranscriptFormat.TXT: exports.to_text,
+            TranscriptFormat.SRT: exports.to_srt,
+            TranscriptFormat.VTT: exports.to_vtt,
+            TranscriptFormat.MD: lambda t: exports.to_markdown(t, row.title),
+        }[format](transcript)
+        return Response(rendered, media_type=MEDIA_TYPES[format])
+
+    @get(
+        "/speakers",
+        operation_id="getSpeakers",
+        summary="The speakers found, with the names given to them.",
+        responses=errors(403, 404, 409),
+    )
+    async def get_speakers(
+        self,
+        recording_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+    ) -> Speakers:
+        return await transcripts.speakers(caller, recording_id)
+
+    @patch(
+        "/speakers",
+        operation_id="nameSpeakers",
+        summary="Name speakers, or merge two labels into one.",
+        description='`{"SPEAKER_00": "Maria"}` names a label; `{"SPEAKER_02": "SPEAKER_00"}`'
+        " (or giving two labels one name) merges them; `null` takes a name back. The"
+        " transcript, every export and later answers use the names.",
+        responses=errors(400, 403, 404, 409),
+    )
+    async def name_speakers(
+        self,
+        recording_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+        data: Annotated[
+            dict[str, str | None],
+            Body(
+                description="Label → name, another label (to merge), or null.",
+                examples=[
+                    Example(
+                        summary="name two speakers, merge a third",
+                        value={
+                            "SPEAKER_00": "Maria",
+                            "SPEAKER_01": "Tom",
+                            "SPEAKER_02": "SPEAKER_01",
+                        },
+                    )
+                ],
+            ),
+        ],
+    ) -> Speakers:
+        return await transcripts.name_speakers(caller, recording_id, data)
+
+    @get(
+        "/summary",
+        operation_id="getSummary",
+        summary="Summary, decisions and action items, once the llm service has written them.",
+        responses=errors(403, 404, 409),
+    )
+    async def get_summary(
+        self,
+        recording_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+    ) -> Summary:
+        return await transcripts.summary(caller, recording_id)
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in "-_ .") else "_" for c in name)

@@ -1,0 +1,1 @@
+"""Webhooks: what owners register, and the signed deliveries of their recordings' events."""

@@ -1,0 +1,84 @@
+"""An owner's webhooks: register, list, remove, and what was delivered to each."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+
+from litestar.datastructures import State
+from sqlalchemy import select
+
+from secretary_gateway.db import Database, WebhookDeliveryRow, WebhookRow
+from secretary_gateway.errors import ApiError
+from secretary_gateway.http import Caller
+from secretary_gateway.webhooks.schemas import (
+    Delivery,
+    DeliveryList,
+    Webhook,
+    WebhookCreated,
+    WebhookList,
+    WebhookRequest,
+)
+
+MAX_WEBHOOKS = 20
+DELIVERIES_SHOWN = 100
+
+
+class WebhookService:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def _owned(self, caller: Caller, webhook_id: str) -> WebhookRow:
+        async with self.database.sessions() as session:
+            row = await session.get(WebhookRow, webhook_id)
+        if row is None or row.owner != caller.owner:
+            raise ApiError(404, "webhook_not_found", f"No webhook with id {webhook_id}.")
+        return row
+
+    async def create(self, caller: Caller, request: WebhookRequest) -> WebhookCreated:
+        async with self.database.sessions.begin() as session:
+            existing = (
+                await session.scalars(select(WebhookRow.id).where(WebhookRow.owner == caller.owner))
+            ).all()
+            if len(existing) >= MAX_WEBHOOKS:
+                raise ApiError(400, "too_many_webhooks", f"At most {MAX_WEBHOOKS} webhooks.")
+            row = WebhookRow(
+                id=uuid.uuid4().hex,
+                owner=caller.owner,
+                url=str(request.url),
+                secret=f"whsec_{secrets.token_urlsafe(32)}",
+                events=sorted(set(request.events)),
+            )
+            session.add(row)
+        return WebhookCreated.model_validate(row)
+
+    async def list(self, caller: Caller) -> WebhookList:
+        async with self.database.sessions() as session:
+            rows = await session.scalars(
+                select(WebhookRow)
+                .where(WebhookRow.owner == caller.owner)
+                .order_by(WebhookRow.created_at)
+            )
+            return WebhookList(items=[Webhook.model_validate(r) for r in rows])
+
+    async def delete(self, caller: Caller, webhook_id: str) -> None:
+        await self._owned(caller, webhook_id)
+        async with self.database.sessions.begin() as session:
+            row = await session.get(WebhookRow, webhook_id)
+            if row is not None:
+                await session.delete(row)
+
+    async def deliveries(self, caller: Caller, webhook_id: str) -> DeliveryList:
+        await self._owned(caller, webhook_id)
+        async with self.database.sessions() as session:
+            rows = await session.scalars(
+                select(WebhookDeliveryRow)
+                .where(WebhookDeliveryRow.webhook_id == webhook_id)
+                .order_by(WebhookDeliveryRow.created_at.desc())
+                .limit(DELIVERIES_SHOWN)
+            )
+            return DeliveryList(items=[Delivery.model_validate(r) for r in rows])
+
+
+def provide_webhooks(state: State) -> WebhookService:
+    return WebhookService(state.database)
