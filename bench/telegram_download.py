@@ -1,11 +1,11 @@
-"""Telegram download benchmark: a large document streamed into the Object Store.
+"""Telegram download benchmark: a large document streamed through the gateway into storage.
 
     python bench/telegram_download.py --mib 300
 
-The ingest service's Telegram path runs in this process against a real nats-server; only
-Telegram itself is a stand-in whose `stream_media` reads the file in 1 MiB chunks, as the
-MTProto client yields them. Reports throughput, whether the stored object is byte-identical
-(SHA-256), and this process's RSS before and at its peak.
+The Telegram door runs in this process; the gateway and nats-server run as the local stack
+runs them; only Telegram itself is a stand-in whose `stream_media` reads the file in 1 MiB
+chunks, as the MTProto client yields them. Reports throughput, whether the stored object is
+byte-identical (SHA-256), and the door's RSS before and at its peak.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from faststream.nats import NatsBroker
 from pyrogram import enums, types
 from secretary_contracts.messaging import BUCKETS
 from secretary_ingest.settings import IngestSettings
+from secretary_cli.stack import Stack, free_port
 from secretary_ingest.telegram.bot import TelegramBot
+from secretary_ingest.telegram.gateway import GatewayClient
 from secretary_ingest.telegram.status import StatusMessages
-from secretary_runtime.infrastructure import declare_infrastructure
-from secretary_runtime.nats_server import NatsServer
 
 
 class FileBackedTelegram:
@@ -63,13 +63,22 @@ async def run(mib: int, scratch: Path) -> None:
             piece = block[:-8] + index.to_bytes(8, "little")
             digest.update(piece)
             out.write(piece)
-    with NatsServer(scratch / "nats") as server:
-        broker = NatsBroker(server.url)
+    stack = Stack(scratch / "stack", free_port(), log_level="WARNING")
+    stack.extra_env["SECRETARY_MAX_UPLOAD_BYTES"] = str((mib + 1) << 20)
+    stack.start(services=("gateway",))
+    try:
+        stack.wait_ready()
+        assert stack.nats is not None
+        broker = NatsBroker(stack.nats.url)
         await broker.connect()
-        await declare_infrastructure(broker.connection.jetstream())
         telegram = FileBackedTelegram(source)
+        gateway = GatewayClient.connect(stack.gateway_url, stack.door_key)
         bot = TelegramBot(
-            IngestSettings(nats_url=server.url), broker, telegram, StatusMessages(telegram, 3.0)
+            IngestSettings(nats_url=stack.nats.url),
+            broker,
+            telegram,
+            StatusMessages(telegram, 3.0),
+            gateway,
         )
         message = types.Message(
             client=None,
@@ -93,6 +102,9 @@ async def run(mib: int, scratch: Path) -> None:
         store = await broker.connection.jetstream().object_store(BUCKETS.media)
         info = await store.get_info(recording_id)
         await broker.stop()
+        await gateway.close()
+    finally:
+        stack.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     stored = info.digest or ""
     import base64

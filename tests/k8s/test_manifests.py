@@ -265,3 +265,15 @@ def test_llm_egress_goes_only_to_the_proxy_nats_and_dns(objects: list[dict[str, 
             labels = peer.get("podSelector", {}).get("matchLabels", {})
             destinations.add(labels.get("app.kubernetes.io/name") or labels.get("k8s-app"))
     assert destinations == {"nats", "egress-proxy", "kube-dns"}
+
+
+def test_the_telegram_door_reaches_the_gateway_it_is_a_client_of(
+    objects: list[dict[str, Any]],
+) -> None:
+    policy = _of_kind(objects, "NetworkPolicy")["gateway"]
+    peers = [peer for rule in policy["spec"]["ingress"] for peer in rule["from"]]
+    assert {"podSelector": {"matchLabels": {"app.kubernetes.io/name": "ingest"}}} in peers
+    config = _of_kind(objects, "ConfigMap")["secretary-config"]["data"]
+    service = _of_kind(objects, "Service")["gateway"]
+    assert config["SECRETARY_GATEWAY_URL"] == "http://gateway"
+    assert service["spec"]["ports"][0]["port"] == 80

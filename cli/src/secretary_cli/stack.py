@@ -104,6 +104,23 @@ class Stack:
         return token
 
     @cached_property
+    def door_key(self) -> str:
+        """The Telegram door's key (it is a client of the gateway), kept beside the database."""
+        path = self.data_dir / "telegram-door-key"
+        if path.exists():
+            return path.read_text().strip()
+        created = subprocess.run(
+            [sys.executable, "-m", "secretary_gateway.keys", "create", "--door", "telegram"],
+            env=self.environment(),
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        path.write_text(created.stdout.strip() + "\n")
+        path.chmod(0o600)
+        return created.stdout.strip()
+
+    @cached_property
     def gateway(self) -> Gateway:
         return Gateway(self.gateway_url, self.api_key)
 
@@ -132,6 +149,8 @@ class Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
         self.nats = NatsServer(self.data_dir / "nats", sync_interval=self.sync_interval).start()
+        if "ingest" in services:
+            assert self.door_key  # before the gateway starts: one writer of the database at a time
         for name in services:
             if name != "gateway":
                 self.health_ports[name] = free_port()
@@ -142,6 +161,9 @@ class Stack:
     def _spawn(self, name: str) -> None:
         env = self.environment()
         env["SECRETARY_HEALTH_PORT"] = str(self.health_ports.get(name, 0))
+        if name == "ingest":
+            env.setdefault("SECRETARY_GATEWAY_URL", self.gateway_url)
+            env.setdefault("SECRETARY_GATEWAY_API_KEY", self.door_key)
         process = subprocess.Popen(
             [sys.executable, "-m", f"secretary_{name}"],
             env=env,

@@ -38,6 +38,35 @@ async def running_gateway(
         yield client
 
 
+@asynccontextmanager
+async def serving_gateway(settings: GatewaySettings) -> AsyncIterator[str]:
+    """The app behind a real HTTP server (uvicorn, as in production) on a free loopback port,
+    on this event loop; yields its base URL. For clients that stream request bodies, which the
+    in-process test transport cannot."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=port, log_config=None, access_log=False
+        )
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            serving.result()
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
 async def wait_for_status(
     api: AsyncTestClient[Any], recording_id: str, status: str, timeout_s: float = 10
 ) -> dict[str, Any]:

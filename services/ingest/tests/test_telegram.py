@@ -1,6 +1,7 @@
-"""The Telegram side of ingest. No Telegram server can exist here: messages are real
+"""The Telegram door. No Telegram server can exist here: messages are real
 `pyrogram.types.Message` objects and the client is a fake whose `stream_media` streams bytes;
-everything behind it is real (nats-server, the Object Store, KV, events)."""
+everything behind it is real: the gateway (in process, its REST API and its read model on
+SQLite), nats-server, the Object Store, KV, events."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
@@ -26,7 +28,6 @@ from secretary_contracts import (
     RecordingDeleted,
     RecordingStatus,
     Speaker,
-    SpeakersNamed,
     Stage,
     Transcript,
     TranscriptReady,
@@ -42,8 +43,10 @@ from secretary_contracts.messaging import (
     TRANSCRIPT_READY,
     artifact_object_name,
 )
+from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
 from secretary_ingest.telegram.bot import TelegramBot
+from secretary_ingest.telegram.gateway import GatewayClient
 from secretary_ingest.telegram.notifier import TelegramNotifier
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime import objects
@@ -52,6 +55,8 @@ from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.events import published
+
+from services.gateway.tests.helpers import bearer, new_key, serving_gateway
 
 CHUNK = 1024 * 1024
 
@@ -149,26 +154,44 @@ class Harness:
     bot: TelegramBot
     telegram: FakeTelegram
     nats: Client
+    rest: httpx.AsyncClient
+    """The gateway's REST API with a key of the Telegram owner `telegram:42`."""
 
 
 @pytest.fixture(scope="module")
-async def harness(nats_server: NatsServer) -> AsyncIterator[Harness]:
+async def harness(
+    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Harness]:
     import nats
 
+    gateway_settings = GatewaySettings(
+        nats_url=nats_server.url,
+        database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('gateway')}/gateway.db",
+        answer_wait_s=0,
+    )
     settings = IngestSettings(
         nats_url=nats_server.url, telegram_allowed_users=[42, 43], telegram_status_interval_s=0.3
     )
-    broker = NatsBroker(nats_server.url)
-    telegram = FakeTelegram()
-    bot = TelegramBot(settings, broker, telegram, StatusMessages(telegram, 0.3))
-    TelegramNotifier(broker, bot).register()
-    await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream())
-    await broker.start()
-    client = await nats.connect(nats_server.url)
-    yield Harness(bot, telegram, client)
-    await client.close()
-    await broker.stop()
+    async with (
+        serving_gateway(gateway_settings) as url,
+        httpx.AsyncClient(
+            base_url=url, headers=bearer(await new_key(gateway_settings, "telegram:42"))
+        ) as rest,
+    ):
+        door_key = await new_key(gateway_settings, None, door="telegram")
+        gateway = GatewayClient.connect(url, door_key)
+        broker = NatsBroker(nats_server.url)
+        telegram = FakeTelegram()
+        bot = TelegramBot(settings, broker, telegram, StatusMessages(telegram, 0.3), gateway)
+        TelegramNotifier(broker, bot).register()
+        await broker.connect()
+        await declare_infrastructure(broker.connection.jetstream())
+        await broker.start()
+        client = await nats.connect(nats_server.url)
+        yield Harness(bot, telegram, client, rest)
+        await client.close()
+        await broker.stop()
+        await gateway.close()
 
 
 async def _events(client: Client, subject: str, model: Any, recording_id: str) -> list[Any]:
@@ -293,92 +316,119 @@ async def test_a_failed_recording_is_reported_in_one_sentence(harness: Harness) 
     report = next(s for s in harness.telegram.sent if "code: not_media" in s["text"])
     assert report["reply_to_message_id"] == 30
     stored = await harness.bot.state.recording(recording_id)
-    assert stored is not None and stored.status == "failed"
+    assert stored is not None and stored.delivered
+    # the status is the gateway's, not the chat's
+    await harness.bot.handle(None, user_message(31, text=f"/get {recording_id}"))
+    assert harness.telegram.sent[-1]["text"] == f"{recording_id} is not ready yet: failed."
 
 
-async def test_a_ready_transcript_arrives_as_txt_and_srt_with_names(harness: Harness) -> None:
-    recording_id = await _send_recording(harness, "meeting-4", 2000, 40)
-    await harness.bot.handle(
-        None, user_message(41, text=f"/speakers {recording_id} speaker_00 Maria")
-    )
-    # the REST API hears the name too
-    named = await published(harness.nats, SPEAKERS_NAMED.subject, recording_id)
-    assert named[-1]["names"] == {"SPEAKER_00": "Maria"}
-    assert named[-1]["owner"].startswith("telegram:")
-    # and a name given over REST reaches the chat's files
-    await EventPublisher(harness.bot.broker).publish(
-        SPEAKERS_NAMED,
-        SpeakersNamed(
-            recording_id=recording_id,
-            owner=named[-1]["owner"],
-            names={"SPEAKER_00": "Maria", "SPEAKER_01": "Tom"},
+TWO_VOICES = Transcript(
+    language="en",
+    duration_s=65.0,
+    speakers=[Speaker(id="SPEAKER_00"), Speaker(id="SPEAKER_01")],
+    segments=[
+        TranscriptSegment(
+            start=1.0,
+            end=2.0,
+            speaker="SPEAKER_00",
+            text="Hello.",
+            words=[TranscriptWord(start=1.0, end=2.0, word="Hello.", speaker="SPEAKER_00")],
         ),
-        message_id=f"{recording_id}:rest-names",
-    )
+        TranscriptSegment(start=62.0, end=64.0, speaker="SPEAKER_01", text="Bye.", words=[]),
+    ],
+)
 
-    async def tom_is_known() -> bool:
-        stored = await harness.bot.state.recording(recording_id)
-        return stored is not None and stored.speaker_names.get("SPEAKER_01") == "Tom"
 
-    for _ in range(100):
-        if await tom_is_known():
-            break
-        await asyncio.sleep(0.1)
-    transcript = Transcript(
-        language="en",
-        duration_s=65.0,
-        speakers=[Speaker(id="SPEAKER_00"), Speaker(id="SPEAKER_01")],
-        segments=[
-            TranscriptSegment(
-                start=1.0,
-                end=2.0,
-                speaker="SPEAKER_00",
-                text="Hello.",
-                words=[TranscriptWord(start=1.0, end=2.0, word="Hello.", speaker="SPEAKER_00")],
-            ),
-            TranscriptSegment(start=62.0, end=64.0, speaker="SPEAKER_01", text="Bye.", words=[]),
-        ],
-    )
-    js = harness.nats.jetstream()
+async def _finish(h: Harness, recording_id: str, transcript: Transcript = TWO_VOICES) -> None:
+    """Stands in for the pipeline: the transcript is stored and announced; the gateway
+    projects it, the chat receives it."""
     ref = await objects.put_model(
-        js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), transcript
+        h.nats.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "transcript"),
+        transcript,
     )
-    await EventPublisher(harness.bot.broker).publish(
+    await EventPublisher(h.bot.broker).publish(
         TRANSCRIPT_READY,
         TranscriptReady(
             recording_id=recording_id,
             transcript=ref,
-            language="en",
-            duration_s=65.0,
-            speaker_count=2,
-            segment_count=2,
+            language=transcript.language,
+            duration_s=transcript.duration_s,
+            speaker_count=len(transcript.speakers),
+            segment_count=len(transcript.segments),
         ),
     )
-    await _until(
-        lambda: (
-            len([d for d in harness.telegram.documents if d["name"].startswith("meeting-4")]) == 2
-        )
-    )
-    txt, srt = [d for d in harness.telegram.documents if d["name"].startswith("meeting-4")]
+    for _ in range(200):
+        stored = await h.bot.state.recording(recording_id)
+        if stored is not None and stored.delivered:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the transcript did not reach the chat")
+
+
+def _files(h: Harness, stem: str) -> list[dict[str, Any]]:
+    return [d for d in h.telegram.documents if d["name"].startswith(f"{stem}.")]
+
+
+async def test_a_ready_transcript_arrives_as_txt_and_srt_with_the_names_given_anywhere(
+    harness: Harness,
+) -> None:
+    recording_id = await _send_recording(harness, "meeting-4", 2000, 40)
+    await _finish(harness, recording_id)
+    txt, srt = _files(harness, "meeting-4")
     assert txt["name"] == "meeting-4.txt" and srt["name"] == "meeting-4.srt"
+    assert txt["body"].decode().splitlines() == [
+        "[00:00:01] SPEAKER_00: Hello.",
+        "[00:01:02] SPEAKER_01: Bye.",
+    ]
+    assert "2 speaker(s) · language: en · 0:01:05" in txt["caption"]
+
+    await harness.bot.handle(
+        None, user_message(41, text=f"/speakers {recording_id} speaker_00 Maria")
+    )
+    assert "SPEAKER_00 is now called Maria" in harness.telegram.sent[-1]["text"]
+    named = await published(harness.nats, SPEAKERS_NAMED.subject, recording_id)
+    assert named[-1]["names"] == {"SPEAKER_00": "Maria"}
+    assert named[-1]["owner"] == "telegram:42"
+    # the gateway's checks hold in the chat too
+    await harness.bot.handle(None, user_message(42, text=f"/speakers {recording_id} SPEAKER_09 X"))
+    assert harness.telegram.sent[-1]["text"].startswith("⚠️ No speaker 'SPEAKER_09'")
+    # a name given over REST reaches the chat's files
+    renamed = await harness.rest.patch(
+        f"/v1/recordings/{recording_id}/speakers", json={"SPEAKER_01": "Tom"}
+    )
+    assert renamed.status_code == 200, renamed.text
+
+    await harness.bot.handle(None, user_message(43, text=f"/get {recording_id}"))
+    txt, srt = _files(harness, "meeting-4")[-2:]
     assert txt["body"].decode().splitlines() == [
         "[00:00:01] Maria: Hello.",
         "[00:01:02] Tom: Bye.",
     ]
-    assert "2 speaker(s) · language: en · 0:01:05" in txt["caption"]
     assert srt["body"].decode().startswith("1\n00:00:01,000 --> 00:00:02,000\nMaria: Hello.")
 
 
 async def test_questions_go_to_the_replied_or_the_latest_recording(harness: Harness) -> None:
     first = await _send_recording(harness, "meeting-5", 1000, 50)
     latest = await _send_recording(harness, "meeting-6", 1000, 60)
-    await harness.bot.handle(None, user_message(51, text="What about the budget?", reply_to=50))
+    await harness.bot.handle(None, user_message(51, text="Too early?", reply_to=50))
+    assert "ask once it is done" in harness.telegram.sent[-1]["text"]
+    await _finish(harness, first)
+    await _finish(harness, latest)
+    await harness.bot.handle(None, user_message(52, text="What about the budget?", reply_to=50))
     await harness.bot.handle(None, user_message(61, text="Who wrote the summary?"))
     asked_first = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, first)
     asked_latest = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, latest)
     assert [q.question for q in asked_first] == ["What about the budget?"]
     assert [q.question for q in asked_latest] == ["Who wrote the summary?"]
+    assert asked_latest[0].owner == "telegram:42" and asked_latest[0].language == "en"
     assert "Looking for the answer" in harness.telegram.sent[-1]["text"]
+    # the same question is on record over REST
+    question = await harness.rest.get(
+        f"/v1/recordings/{latest}/questions/{asked_latest[0].question_id}"
+    )
+    assert question.json()["question"] == "Who wrote the summary?"
 
 
 async def test_an_answer_is_written_live_and_ends_with_its_sources(harness: Harness) -> None:
@@ -386,6 +436,7 @@ async def test_an_answer_is_written_live_and_ends_with_its_sources(harness: Harn
     from secretary_contracts.messaging import ANSWER_DELTA, ANSWER_READY
 
     recording_id = await _send_recording(harness, "meeting-9", 1000, 100)
+    await _finish(harness, recording_id)
     await harness.bot.handle(None, user_message(101, text="Where is the offsite?"))
     (asked,) = await _events(harness.nats, QUESTION_ASKED.subject, QuestionAsked, recording_id)
     publisher = EventPublisher(harness.bot.broker)
@@ -511,3 +562,132 @@ async def test_the_summary_follows_the_transcript(harness: Harness) -> None:
     assert sent["reply_to_message_id"] == 110
     assert "• Spend forty thousand on the website" in sent["text"]
     assert "• Tom: Send the plan (Friday)" in sent["text"]
+
+
+THREE_VOICES = Transcript(
+    language="en",
+    duration_s=30.0,
+    speakers=[Speaker(id=f"SPEAKER_0{i}") for i in range(3)],
+    segments=[
+        TranscriptSegment(start=1.0, end=2.0, speaker="SPEAKER_00", text="Budget first.", words=[]),
+        TranscriptSegment(start=3.0, end=4.0, speaker="SPEAKER_01", text="Agreed.", words=[]),
+        TranscriptSegment(
+            start=5.0, end=6.0, speaker="SPEAKER_02", text="Forty thousand.", words=[]
+        ),
+    ],
+)
+
+
+async def _stored_objects(h: Harness, recording_id: str) -> list[str]:
+    js = h.nats.jetstream()
+    names = [(BUCKETS.media, recording_id), (BUCKETS.audio, f"{recording_id}.wav")]
+    names += [
+        (BUCKETS.artifacts, artifact_object_name(recording_id, kind))
+        for kind in ("transcript", "summary")
+    ]
+    left = []
+    for bucket, name in names:
+        try:
+            await (await js.object_store(bucket)).get_info(name)
+            left.append(f"{bucket}/{name}")
+        except ObjectNotFoundError:
+            pass
+    return left
+
+
+async def test_both_doors_follow_one_set_of_rules(harness: Harness) -> None:
+    """The same operations through Telegram and through REST give the same results."""
+    by_chat = await _send_recording(harness, "meeting-11", 1000, 120)
+    uploaded = await harness.rest.post(
+        "/v1/recordings", files={"file": ("meeting-12.mp4", os.urandom(1000), "video/mp4")}
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    by_rest = uploaded.json()["id"]
+    await _finish(harness, by_chat, THREE_VOICES)
+    await _finish_over_rest(harness, by_rest, THREE_VOICES)
+
+    # naming and merging: in the chat one label at a time, over REST in one call
+    for message_id, (label, name) in enumerate(
+        [("SPEAKER_00", "Maria"), ("SPEAKER_01", "Tom"), ("SPEAKER_02", "SPEAKER_01")], 121
+    ):
+        await harness.bot.handle(
+            None, user_message(message_id, text=f"/speakers {by_chat} {label} {name}")
+        )
+    renamed = await harness.rest.patch(
+        f"/v1/recordings/{by_rest}/speakers",
+        json={"SPEAKER_00": "Maria", "SPEAKER_01": "Tom", "SPEAKER_02": "SPEAKER_01"},
+    )
+    assert renamed.status_code == 200
+    speakers = [
+        (await harness.rest.get(f"/v1/recordings/{r}/speakers")).json() for r in (by_chat, by_rest)
+    ]
+    assert speakers[0] == speakers[1]
+    assert speakers[0]["speakers"] == [
+        {"id": "SPEAKER_00", "name": "Maria", "merged": []},
+        {"id": "SPEAKER_01", "name": "Tom", "merged": ["SPEAKER_02"]},
+    ]
+    exported = [
+        (await harness.rest.get(f"/v1/recordings/{r}/transcript", params={"format": "txt"})).text
+        for r in (by_chat, by_rest)
+    ]
+    assert exported[0] == exported[1]
+    assert exported[0].splitlines()[-1] == "[00:00:05] Tom: Forty thousand."
+    # the chat's files are the REST export, whichever door the recording came in by
+    for message_id, recording_id in ((130, by_chat), (131, by_rest)):
+        await harness.bot.handle(None, user_message(message_id, text=f"/get {recording_id}"))
+        txt = [d for d in harness.telegram.documents if d["name"].endswith(".txt")][-1]
+        assert txt["body"].decode() == exported[0]
+
+    # deletion, through either door, leaves nothing: each deleted through the other door
+    await harness.bot.handle(None, user_message(132, text=f"/delete {by_rest}"))
+    assert (await harness.rest.delete(f"/v1/recordings/{by_chat}")).status_code == 204
+    await _until_forgotten(harness, by_chat)
+    for recording_id in (by_chat, by_rest):
+        assert (await harness.rest.get(f"/v1/recordings/{recording_id}")).status_code == 404
+        assert await _stored_objects(harness, recording_id) == []
+        deleted = await _events(
+            harness.nats, RECORDING_DELETED.subject, RecordingDeleted, recording_id
+        )
+        assert len(deleted) == 1
+    found = await harness.rest.get("/v1/search", params={"q": "thousand"})
+    assert found.json()["items"] == []
+    await harness.bot.handle(None, user_message(133, text="/list"))
+    assert by_chat not in harness.telegram.sent[-1]["text"]
+    assert by_rest not in harness.telegram.sent[-1]["text"]
+
+
+async def _until_forgotten(h: Harness, recording_id: str) -> None:
+    for _ in range(200):
+        if await h.bot.state.recording(recording_id) is None:
+            assert await h.bot.state.recording_of_file("meeting-11") is None
+            assert recording_id not in (await h.bot.state.user(42)).recordings
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the chat still remembers the deleted recording")
+
+
+async def _finish_over_rest(h: Harness, recording_id: str, transcript: Transcript) -> None:
+    """As `_finish`, for a recording no chat sent: done once the gateway says so."""
+    ref = await objects.put_model(
+        h.nats.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "transcript"),
+        transcript,
+    )
+    await EventPublisher(h.bot.broker).publish(
+        TRANSCRIPT_READY,
+        TranscriptReady(
+            recording_id=recording_id,
+            transcript=ref,
+            language=transcript.language,
+            duration_s=transcript.duration_s,
+            speaker_count=len(transcript.speakers),
+            segment_count=len(transcript.segments),
+        ),
+    )
+    for _ in range(200):
+        state = (await h.rest.get(f"/v1/recordings/{recording_id}")).json()
+        if state["status"] == "done":
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the gateway did not project the transcript")

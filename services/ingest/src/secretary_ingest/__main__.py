@@ -30,18 +30,28 @@ def main() -> None:
 
     from secretary_ingest.telegram.bot import TelegramBot
     from secretary_ingest.telegram.client import create_client, register, start_or_exit
+    from secretary_ingest.telegram.gateway import GatewayClient
     from secretary_ingest.telegram.notifier import TelegramNotifier
     from secretary_ingest.telegram.status import StatusMessages
 
+    assert settings.gateway_api_key is not None
     client = create_client(settings)
+    gateway = GatewayClient.connect(
+        settings.gateway_url, settings.gateway_api_key.get_secret_value()
+    )
     bot = TelegramBot(
-        settings, broker, client, StatusMessages(client, settings.telegram_status_interval_s)
+        settings,
+        broker,
+        client,
+        StatusMessages(client, settings.telegram_status_interval_s),
+        gateway,
     )
     register(client, bot.handle)
     TelegramNotifier(broker, bot).register()
 
     async def stop_client() -> None:
         await client.stop()
+        await gateway.close()
 
     asyncio.run(
         run_worker(

@@ -6,6 +6,15 @@ from secretary_runtime.settings import ServiceSettings
 
 
 class IngestSettings(ServiceSettings):
+    gateway_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The gateway's REST API, which the Telegram door is a client of.",
+    )
+    gateway_api_key: SecretStr | None = Field(
+        default=None,
+        description="The door's key (`secretary keys create --door telegram`); needed with"
+        " Telegram.",
+    )
     telegram_api_id: int | None = Field(
         default=None, description="Telegram API id (my.telegram.org); unset = no Telegram."
     )
@@ -48,6 +57,11 @@ class IngestSettings(ServiceSettings):
             raise ValueError(f"Telegram is half configured: set {missing}, or none of them")
         if self.telegram_bot_token is not None and self.telegram_session_string is not None:
             raise ValueError("set either a Telegram bot token or a session string, not both")
+        if self.telegram_api_id is not None and self.gateway_api_key is None:
+            raise ValueError(
+                "Telegram needs the gateway's door key: set SECRETARY_GATEWAY_API_KEY"
+                " (`secretary keys create --door telegram`)"
+            )
         return self
 
     @property

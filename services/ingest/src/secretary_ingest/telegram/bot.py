@@ -1,49 +1,39 @@
-"""What happens when a Telegram user writes to the bot."""
+"""What happens when a Telegram user writes to the bot.
+
+The door carries each request to the gateway (ADR 0007): creating, listing, naming speakers,
+deleting and asking follow the same rules as over REST. What is kept here is only what a chat
+knows: which chat and message a recording belongs to, and which Telegram file it came from.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
-import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from faststream.nats import NatsBroker
 from pyrogram import types
-from secretary_contracts import (
-    MediaReceived,
-    OwnerSettings,
-    QuestionAsked,
-    RecordingDeleted,
-    RecordingOptions,
-    RecordingStatus,
-    SpeakersNamed,
-    Transcript,
-    exports,
-)
-from secretary_contracts.languages import UnsupportedLanguage, chosen_language
-from secretary_contracts.messaging import (
-    BUCKETS,
-    MEDIA_RECEIVED,
-    QUESTION_ASKED,
-    RECORDING_DELETED,
-    SPEAKERS_NAMED,
-    artifact_object_name,
-    speakers_named_message_id,
-)
-from secretary_runtime import objects
+from secretary_contracts import RecordingStatus, Summary, TranscriptWarning
 from secretary_runtime.logs import bound_recording
-from secretary_runtime.owners import write_owner_settings
-from secretary_runtime.publishing import EventPublisher
-from secretary_runtime.recordings import purge_recording
 
 from secretary_ingest.settings import IngestSettings
+from secretary_ingest.telegram.gateway import GatewayClient, GatewayError, GatewayUnavailable
 from secretary_ingest.telegram.media import incoming_media
 from secretary_ingest.telegram.state import ChatQuestion, ChatRecording, TelegramState
 from secretary_ingest.telegram.status import StatusMessages
-from secretary_ingest.telegram.texts import human_duration, human_size, language_of, say
+from secretary_ingest.telegram.texts import (
+    human_duration,
+    human_size,
+    language_of,
+    render_summary,
+    say,
+)
 
 logger = logging.getLogger(__name__)
+
+LISTED = 20
 
 
 def _user_id(message: types.Message) -> int:
@@ -67,12 +57,13 @@ class TelegramBot:
         broker: NatsBroker,
         client: Any,
         status: StatusMessages,
+        gateway: GatewayClient,
     ) -> None:
         self.settings = settings
         self.broker = broker
         self.client = client
         self.status = status
-        self.publisher = EventPublisher(broker)
+        self.gateway = gateway
         self.state = TelegramState(lambda: broker.connection.jetstream())
 
     async def handle(self, _: Any, message: types.Message) -> None:
@@ -87,6 +78,15 @@ class TelegramBot:
         ):
             await self._reply(message, say(language, "not_allowed", user_id=user.id))
             return
+        try:
+            await self._dispatch(message, language)
+        except GatewayUnavailable as error:
+            logger.warning("the gateway did not answer: %s", error)
+            await self._reply(message, say(language, "unavailable"))
+        except GatewayError as error:
+            await self._reply(message, say(language, "refused", message=error.message))
+
+    async def _dispatch(self, message: types.Message, language: str) -> None:
         text = (message.text or "").strip()
         if text.startswith("/"):
             await self._command(message, language, text)
@@ -117,22 +117,69 @@ class TelegramBot:
         )
         return sent
 
+    async def _already_have(self, message: types.Message, language: str, recording_id: str) -> None:
+        found = await self.gateway.recording(owner_of(_user_id(message)), recording_id)
+        status = found["status"] if found else "?"
+        await self._reply(
+            message, say(language, "duplicate", recording_id=recording_id, status=status)
+        )
+        known = await self.state.recording(recording_id)
+        if known is not None and status == RecordingStatus.DONE:
+            await self.send_transcript(known)
+
     async def _recording(self, message: types.Message, language: str, media: Any) -> None:
         user_id = _user_id(message)
         existing_id = await self.state.recording_of_file(media.file_unique_id)
         if existing_id is not None:
             existing = await self.state.recording(existing_id)
             if existing is not None and existing.user_id == user_id:
-                await self._reply(
-                    message,
-                    say(language, "duplicate", recording_id=existing_id, status=existing.status),
-                )
-                if existing.status == RecordingStatus.DONE:
-                    await self.send_transcript(existing)
+                await self._already_have(message, language, existing_id)
                 return
-        recording_id = uuid.uuid4().hex
+        status_message = await self._reply(message, say(language, "status_download", percent=0))
+        # until the gateway names the recording, its status message goes by the message
+        download_key = f"download:{_chat_id(message)}:{message.id}"
+        digest = hashlib.sha256()
+        chunks = self._download(message, media.size, digest, download_key, status_message.id)
+
+        async def end_download(succeeded: bool) -> None:
+            await self.status.update(
+                download_key,
+                _chat_id(message),
+                status_message.id,
+                language,
+                stage="download",
+                fraction=1.0,
+                status=RecordingStatus.QUEUED if succeeded else RecordingStatus.FAILED,
+                final=True,
+            )
+
+        try:
+            created = await self.gateway.upload(
+                owner_of(user_id),
+                chunks,
+                media.size,
+                media.file_name,
+                media.mime_type,
+                title=media.file_name,
+            )
+        except GatewayError:
+            await end_download(succeeded=False)
+            raise
+        except Exception:
+            logger.exception("the recording did not reach the gateway")
+            await end_download(succeeded=False)
+            await self._reply(message, say(language, "download_failed"))
+            return
+        await end_download(succeeded=True)
+        recording_id = str(created["id"])
         with bound_recording(recording_id):
-            status_message = await self._reply(message, say(language, "status_download", percent=0))
+            sha256 = digest.hexdigest()
+            same_content = await self.state.recording_of_content(user_id, sha256)
+            if same_content is not None:
+                # the same bytes under another Telegram file id: keep the first recording
+                await self.gateway.delete(owner_of(user_id), recording_id)
+                await self._already_have(message, language, same_content)
+                return
             recording = ChatRecording(
                 recording_id=recording_id,
                 user_id=user_id,
@@ -141,133 +188,104 @@ class TelegramBot:
                 source_message_id=message.id,
                 file_unique_id=media.file_unique_id,
                 file_name=media.file_name,
+                sha256=sha256,
                 language=language,
             )
-            # registered before the download, so that a failure is reported to this chat
-            await self.state.save_recording(recording)
-            user = await self.state.user(user_id)
-            js = self.broker.connection.jetstream()
-            try:
-                ref = await objects.put_stream(
-                    js,
-                    BUCKETS.media,
-                    recording_id,
-                    self._download(message, recording, media.size),
-                    max_bytes=self.settings.telegram_max_file_bytes,
-                )
-            except Exception:
-                logger.exception("telegram download failed")
-                await self.state.forget(recording)
-                await self.status.update(
-                    recording_id,
-                    recording.chat_id,
-                    recording.status_message_id,
-                    language,
-                    status=RecordingStatus.FAILED,
-                    final=True,
-                )
-                await self._reply(message, say(language, "download_failed"))
-                return
-            same_content = await self.state.recording_of_content(user_id, ref.sha256 or "")
-            if same_content is not None and same_content != recording_id:
-                # the same bytes under another Telegram file id: keep the first recording
-                await objects.delete_object(js, BUCKETS.media, recording_id)
-                await self.state.forget(recording)
-                await self.status.update(
-                    recording_id,
-                    recording.chat_id,
-                    recording.status_message_id,
-                    language,
-                    status=RecordingStatus.DONE,
-                    final=True,
-                )
-                known = await self.state.recording(same_content)
-                await self._reply(
-                    message,
-                    say(
-                        language,
-                        "duplicate",
-                        recording_id=same_content,
-                        status=known.status if known else "?",
-                    ),
-                )
-                if known is not None and known.status == RecordingStatus.DONE:
-                    await self.send_transcript(known)
-                return
-            recording.sha256 = ref.sha256
             await self.state.save_recording(recording)
             await self.state.remember_file(media.file_unique_id, recording_id)
-            await self.state.remember_content(user_id, ref.sha256 or "", recording_id)
+            await self.state.remember_content(user_id, sha256, recording_id)
+            user = await self.state.user(user_id)
             user.recordings = [recording_id, *user.recordings]
-            # no language here: prepare applies the owner's default (/lang or PUT /v1/settings)
-            options = RecordingOptions()
             await self.state.save_user(user_id, user)
-            await self.publisher.publish(
-                MEDIA_RECEIVED,
-                MediaReceived(
-                    recording_id=recording_id,
-                    owner=owner_of(user_id),
-                    source="telegram",
-                    filename=media.file_name,
-                    content_type=media.mime_type,
-                    title=media.file_name,
-                    media=ref,
-                    options=options,
-                ),
-            )
-            await self.status.update(
-                recording_id,
-                recording.chat_id,
-                recording.status_message_id,
-                language,
-                stage="download",
-                fraction=1.0,
-            )
-            logger.info("telegram recording received", extra={"fields": {"bytes": ref.size_bytes}})
+            logger.info("telegram recording received", extra={"fields": {"bytes": media.size}})
+            # what the pipeline announced before the chat knew the recording's id
+            await self.catch_up(recording)
 
     async def _download(
-        self, message: types.Message, recording: ChatRecording, size: int
+        self,
+        message: types.Message,
+        size: int,
+        digest: Any,
+        status_key: str,
+        status_message_id: int,
     ) -> AsyncIterator[bytes]:
         received = 0
         async for chunk in self.client.stream_media(message):
             received += len(chunk)
+            digest.update(chunk)
             if size:
                 await self.status.update(
-                    recording.recording_id,
-                    recording.chat_id,
-                    recording.status_message_id,
-                    recording.language,
+                    status_key,
+                    _chat_id(message),
+                    status_message_id,
+                    language_of(message.from_user.language_code if message.from_user else None),
                     stage="download",
                     fraction=min(0.99, received / size),
                 )
             yield chunk
 
+    async def catch_up(self, recording: ChatRecording) -> None:
+        """Delivers a result the chat missed (a failure right after the upload)."""
+        found = await self.gateway.recording(owner_of(recording.user_id), recording.recording_id)
+        if found is None or recording.delivered:
+            return
+        if found["status"] == RecordingStatus.DONE:
+            await self.deliver_transcript(recording)
+        elif found["status"] == RecordingStatus.FAILED and found.get("error"):
+            await self.deliver_failure(recording, found["error"]["code"], found["error"]["message"])
+
+    async def _settle(self, recording: ChatRecording, status: RecordingStatus) -> bool:
+        """Marks the final message as sent, once: False when it already was."""
+        current = await self.state.recording(recording.recording_id)
+        if current is None or current.delivered:
+            return False
+        current.delivered = True
+        await self.state.save_recording(current)
+        await self.status.update(
+            recording.recording_id,
+            recording.chat_id,
+            recording.status_message_id,
+            recording.language,
+            status=status,
+            final=True,
+        )
+        return True
+
+    async def deliver_transcript(self, recording: ChatRecording) -> None:
+        await self.send_transcript(recording)
+        await self._settle(recording, RecordingStatus.DONE)
+
+    async def deliver_failure(self, recording: ChatRecording, code: str, message: str) -> None:
+        if await self._settle(recording, RecordingStatus.FAILED):
+            await self.client.send_message(
+                recording.chat_id,
+                say(recording.language, "failed", message=message, code=code),
+                reply_to_message_id=recording.source_message_id,
+            )
+
     async def send_transcript(self, recording: ChatRecording) -> None:
-        js = self.broker.connection.jetstream()
-        store = await js.object_store(BUCKETS.artifacts)
-        stored = await store.get(artifact_object_name(recording.recording_id, "transcript"))
-        transcript = Transcript.model_validate_json(stored.data or b"{}")
-        if not transcript.segments:
+        """The `.txt` and `.srt` exactly as the REST API renders them (names, merges)."""
+        owner = owner_of(recording.user_id)
+        transcript = await self.gateway.transcript(owner, recording.recording_id)
+        if TranscriptWarning.NO_SPEECH in transcript.get("warnings", []) or not transcript.get(
+            "segments"
+        ):
             await self.client.send_message(
                 recording.chat_id,
                 say(recording.language, "no_speech"),
                 reply_to_message_id=recording.source_message_id,
             )
             return
-        for speaker in transcript.speakers:
-            speaker.name = recording.speaker_names.get(speaker.id, speaker.name)
         stem = recording.file_name.rsplit(".", 1)[0] or recording.recording_id
         caption = say(
             recording.language,
             "caption",
-            speakers=len(transcript.speakers),
-            spoken=transcript.language,
-            duration=human_duration(transcript.duration_s),
+            speakers=len({s["speaker"] for s in transcript["segments"]}),
+            spoken=transcript["language"],
+            duration=human_duration(float(transcript["duration_s"])),
         )
-        for suffix, body in (
-            ("txt", exports.to_text(transcript)),
-            ("srt", exports.to_srt(transcript)),
-        ):
+        for suffix in ("txt", "srt"):
+            body = await self.gateway.export(owner, recording.recording_id, suffix)
             document = io.BytesIO(body.encode())
             document.name = f"{stem}.{suffix}"
             await self.client.send_document(
@@ -277,103 +295,150 @@ class TelegramBot:
                 reply_to_message_id=recording.source_message_id,
             )
 
+    async def send_summary(self, recording: ChatRecording) -> None:
+        summary = await self.gateway.summary(owner_of(recording.user_id), recording.recording_id)
+        await self.client.send_message(
+            recording.chat_id,
+            render_summary(recording.language, Summary.model_validate(summary)),
+            reply_to_message_id=recording.source_message_id,
+        )
+
     async def _owned(
         self, message: types.Message, language: str, recording_id: str
-    ) -> ChatRecording | None:
-        recording = await self.state.recording(recording_id)
-        if recording is None or recording.user_id != _user_id(message):
+    ) -> dict[str, Any] | None:
+        found = await self.gateway.recording(owner_of(_user_id(message)), recording_id)
+        if found is None:
             await self._reply(
                 message, say(language, "unknown_recording", recording_id=recording_id)
             )
-            return None
-        return recording
+        return found
 
     async def _command(self, message: types.Message, language: str, text: str) -> None:
         command, *args = text.split()
         command = command.split("@", 1)[0].lower()
-        user_id = _user_id(message)
-        if command in ("/start", "/help"):
-            key = "start" if command == "/start" else "help"
-            await self._reply(
-                message, say(language, key, limit=human_size(self.settings.telegram_max_file_bytes))
-            )
-        elif command == "/list":
-            user = await self.state.user(user_id)
-            lines = []
-            for recording_id in user.recordings[:20]:
-                recording = await self.state.recording(recording_id)
-                if recording is not None:
-                    lines.append(
-                        say(
-                            language,
-                            "list_line",
-                            recording_id=recording_id,
-                            name=recording.file_name,
-                            status=recording.status,
-                        )
-                    )
-            await self._reply(message, "\n".join(lines) or say(language, "no_recordings"))
-        elif command == "/get":
-            if not args:
-                await self._reply(message, say(language, "usage_get"))
-            elif (recording := await self._owned(message, language, args[0])) is not None:
-                if recording.status == RecordingStatus.DONE:
-                    await self.send_transcript(recording)
-                else:
-                    await self._reply(
-                        message,
-                        say(language, "not_ready", recording_id=args[0], status=recording.status),
-                    )
-        elif command == "/delete":
-            if not args:
-                await self._reply(message, say(language, "usage_delete"))
-            elif (recording := await self._owned(message, language, args[0])) is not None:
-                await self.delete(recording)
-                await self._reply(message, say(language, "deleted", recording_id=args[0]))
-        elif command == "/lang":
-            try:
-                chosen = OwnerSettings(language=chosen_language(args[0] if args else None))
-            except UnsupportedLanguage as error:
-                await self._reply(message, say(language, "lang_unknown", code=error.code))
-                return
-            await write_owner_settings(
-                self.broker.connection.jetstream(), owner_of(user_id), chosen
-            )
-            await self._reply(
-                message,
-                say(language, "lang_auto")
-                if chosen.language is None
-                else say(language, "lang_set", code=chosen.language),
-            )
-        elif command == "/speakers":
-            if len(args) < 3:
-                await self._reply(message, say(language, "speakers_usage"))
-            elif (recording := await self._owned(message, language, args[0])) is not None:
-                speaker, name = args[1].upper(), " ".join(args[2:])
-                recording.speaker_names[speaker] = name
-                await self.state.save_recording(recording)
-                # the REST API (and its exports, search, answers) uses the same names
-                named = SpeakersNamed(
-                    recording_id=recording.recording_id,
-                    owner=owner_of(recording.user_id),
-                    names=recording.speaker_names,
-                )
-                await self.publisher.publish(
-                    SPEAKERS_NAMED, named, message_id=speakers_named_message_id(named)
-                )
-                await self._reply(
-                    message,
-                    say(
-                        language, "speaker_named", speaker=speaker, name=name, recording_id=args[0]
-                    ),
-                )
-        elif command == "/ask":
-            await self._question(message, language, " ".join(args))
-        else:
+        handler = self._commands().get(command)
+        if handler is None:
             await self._reply(
                 message,
                 say(language, "help", limit=human_size(self.settings.telegram_max_file_bytes)),
             )
+            return
+        await handler(message, language, args)
+
+    def _commands(
+        self,
+    ) -> dict[str, Callable[[types.Message, str, list[str]], Awaitable[None]]]:
+        return {
+            "/start": self._start,
+            "/help": self._help,
+            "/list": self._list,
+            "/get": self._get,
+            "/delete": self._delete,
+            "/lang": self._lang,
+            "/speakers": self._speakers,
+            "/ask": lambda message, language, args: self._question(
+                message, language, " ".join(args)
+            ),
+        }
+
+    async def _start(self, message: types.Message, language: str, _: list[str]) -> None:
+        limit = human_size(self.settings.telegram_max_file_bytes)
+        await self._reply(message, say(language, "start", limit=limit))
+
+    async def _help(self, message: types.Message, language: str, _: list[str]) -> None:
+        limit = human_size(self.settings.telegram_max_file_bytes)
+        await self._reply(message, say(language, "help", limit=limit))
+
+    async def _list(self, message: types.Message, language: str, _: list[str]) -> None:
+        found = await self.gateway.recordings(owner_of(_user_id(message)), LISTED)
+        lines = [
+            say(
+                language,
+                "list_line",
+                recording_id=r["id"],
+                name=r.get("title") or r["filename"],
+                status=r["status"],
+            )
+            for r in found
+        ]
+        await self._reply(message, "\n".join(lines) or say(language, "no_recordings"))
+
+    async def _get(self, message: types.Message, language: str, args: list[str]) -> None:
+        if not args:
+            await self._reply(message, say(language, "usage_get"))
+        elif (found := await self._owned(message, language, args[0])) is not None:
+            if found["status"] != RecordingStatus.DONE:
+                await self._reply(
+                    message,
+                    say(language, "not_ready", recording_id=args[0], status=found["status"]),
+                )
+                return
+            known = await self.state.recording(args[0])
+            await self.send_transcript(known or self._stand_in(message, language, found))
+
+    def _stand_in(
+        self, message: types.Message, language: str, found: dict[str, Any]
+    ) -> ChatRecording:
+        """A recording this chat did not send (uploaded over REST for this owner)."""
+        return ChatRecording(
+            recording_id=found["id"],
+            user_id=_user_id(message),
+            chat_id=_chat_id(message),
+            status_message_id=message.id,
+            source_message_id=message.id,
+            file_unique_id="",
+            file_name=found.get("title") or found["filename"],
+            language=language,
+        )
+
+    async def _delete(self, message: types.Message, language: str, args: list[str]) -> None:
+        if not args:
+            await self._reply(message, say(language, "usage_delete"))
+            return
+        if not await self.gateway.delete(owner_of(_user_id(message)), args[0]):
+            await self._reply(message, say(language, "unknown_recording", recording_id=args[0]))
+            return
+        known = await self.state.recording(args[0])
+        if known is not None:
+            await self.state.forget(known)
+        await self._reply(message, say(language, "deleted", recording_id=args[0]))
+
+    async def _lang(self, message: types.Message, language: str, args: list[str]) -> None:
+        wanted = args[0] if args else None
+        try:
+            chosen = await self.gateway.set_language(owner_of(_user_id(message)), wanted)
+        except GatewayError as error:
+            if error.status != 400:
+                raise
+            await self._reply(message, say(language, "lang_unknown", code=wanted))
+            return
+        await self._reply(
+            message,
+            say(language, "lang_auto")
+            if chosen is None
+            else say(language, "lang_set", code=chosen),
+        )
+
+    async def _speakers(self, message: types.Message, language: str, args: list[str]) -> None:
+        if len(args) < 3:
+            await self._reply(message, say(language, "speakers_usage"))
+            return
+        recording_id, label, name = args[0], args[1].upper(), " ".join(args[2:])
+        try:
+            await self.gateway.name_speakers(
+                owner_of(_user_id(message)), recording_id, {label: name}
+            )
+        except GatewayError as error:
+            if error.status != 404:
+                raise
+            await self._reply(
+                message, say(language, "unknown_recording", recording_id=recording_id)
+            )
+            return
+        await self._reply(
+            message,
+            say(language, "speaker_named", speaker=label, name=name, recording_id=recording_id),
+        )
 
     async def _question(self, message: types.Message, language: str, question: str) -> None:
         user = await self.state.user(_user_id(message))
@@ -393,36 +458,15 @@ class TelegramBot:
         if recording_id is None or not question:
             await self._reply(message, say(language, "no_recording_for_question"))
             return
-        question_id = uuid.uuid4().hex
-        asked_about = await self.state.recording(recording_id)
+        asked = await self.gateway.ask(
+            owner_of(_user_id(message)), recording_id, question, language
+        )
         await self.state.save_question(
             ChatQuestion(
-                question_id=question_id,
+                question_id=str(asked["id"]),
                 chat_id=_chat_id(message),
                 question_message_id=message.id,
                 language=language,
             )
         )
-        await self.publisher.publish(
-            QUESTION_ASKED,
-            QuestionAsked(
-                recording_id=recording_id,
-                question_id=question_id,
-                owner=owner_of(_user_id(message)),
-                question=question,
-                language=language,
-                speaker_names=asked_about.speaker_names if asked_about else {},
-            ),
-            message_id=f"{recording_id}:question:{question_id}",
-        )
         await self._reply(message, say(language, "question_stored", recording_id=recording_id))
-
-    async def delete(self, recording: ChatRecording) -> None:
-        await purge_recording(self.broker.connection.jetstream(), recording.recording_id)
-        await self.state.forget(recording)
-        await self.publisher.publish(
-            RECORDING_DELETED,
-            RecordingDeleted(
-                recording_id=recording.recording_id, owner=owner_of(recording.user_id)
-            ),
-        )

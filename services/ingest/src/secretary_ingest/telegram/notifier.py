@@ -7,17 +7,14 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from secretary_contracts import (
-    SETTLED_STATUSES,
     AnswerDelta,
     AnswerFailed,
     AnswerReady,
+    RecordingDeleted,
     RecordingReady,
-    RecordingStatus,
-    SpeakersNamed,
     Stage,
     StageFailed,
     StageProgress,
-    Summary,
     SummaryReady,
     TranscriptReady,
     exports,
@@ -29,19 +26,18 @@ from secretary_contracts.messaging import (
     CONSUMER_TELEGRAM_ANSWERS,
     CONSUMER_TELEGRAM_PROGRESS,
     CONSUMER_TELEGRAM_RECORDINGS,
+    RECORDING_DELETED,
     RECORDING_READY,
-    SPEAKERS_NAMED,
     STAGE_FAILED,
     STAGE_PROGRESS,
     SUMMARY_READY,
     TRANSCRIPT_READY,
 )
-from secretary_runtime import objects
 from secretary_runtime.projections import Projection
 
 from secretary_ingest.telegram.bot import TelegramBot
 from secretary_ingest.telegram.state import ChatRecording
-from secretary_ingest.telegram.texts import render_summary, say
+from secretary_ingest.telegram.texts import say
 
 logger = logging.getLogger(__name__)
 
@@ -56,10 +52,10 @@ class TelegramNotifier:
     def register(self) -> None:
         recordings = Projection(self.broker, CONSUMER_TELEGRAM_RECORDINGS)
         recordings.on(RECORDING_READY, self.on_ready)
-        recordings.on(SPEAKERS_NAMED, self.on_speakers_named)
         recordings.on(TRANSCRIPT_READY, self.on_transcript)
         recordings.on(SUMMARY_READY, self.on_summary)
         recordings.on(STAGE_FAILED, self.on_failed)
+        recordings.on(RECORDING_DELETED, self.on_deleted)
         recordings.register()
         answers = Projection(self.broker, CONSUMER_TELEGRAM_ANSWERS)
         answers.on(ANSWER_DELTA, self.on_answer_delta)
@@ -120,7 +116,7 @@ class TelegramNotifier:
 
     async def on_progress(self, event: StageProgress) -> None:
         recording = await self.bot.state.recording(event.recording_id)
-        if recording is None or recording.status in SETTLED_STATUSES:
+        if recording is None or recording.delivered:
             return
         await self._status(recording, stage=str(event.stage), fraction=event.fraction)
 
@@ -137,41 +133,24 @@ class TelegramNotifier:
         if (recording := await self.bot.state.recording(event.recording_id)) is not None:
             await self._status(recording, stage=Stage.PREPARE, fraction=1.0)
 
-    async def on_speakers_named(self, event: SpeakersNamed) -> None:
-        if (recording := await self.bot.state.recording(event.recording_id)) is not None:
-            recording.speaker_names = event.names
-            await self.bot.state.save_recording(recording)
-
     async def on_transcript(self, event: TranscriptReady) -> None:
         recording = await self.bot.state.recording(event.recording_id)
-        if recording is None or recording.status == RecordingStatus.DONE:
+        if recording is None or recording.delivered:
             return  # not a Telegram recording, deleted, or sent already
-        await self.bot.send_transcript(recording)
-        recording.status = RecordingStatus.DONE
-        await self.bot.state.save_recording(recording)
-        await self._status(recording, status=RecordingStatus.DONE, final=True)
+        # read from the gateway: until it has projected the transcript it answers 409, and
+        # the projection's retry asks again
+        await self.bot.deliver_transcript(recording)
 
     async def on_summary(self, ready: SummaryReady) -> None:
-        if (recording := await self.bot.state.recording(ready.recording_id)) is None:
-            return
-        summary = await objects.get_model(
-            self.broker.connection.jetstream(), ready.summary, Summary
-        )
-        await self.bot.client.send_message(
-            recording.chat_id,
-            render_summary(recording.language, summary),
-            reply_to_message_id=recording.source_message_id,
-        )
+        if (recording := await self.bot.state.recording(ready.recording_id)) is not None:
+            await self.bot.send_summary(recording)
+
+    async def on_deleted(self, event: RecordingDeleted) -> None:
+        """Deleted through any door: the chat forgets it too."""
+        if (recording := await self.bot.state.recording(event.recording_id)) is not None:
+            await self.bot.state.forget(recording)
 
     async def on_failed(self, failure: StageFailed) -> None:
         recording = await self.bot.state.recording(failure.recording_id)
-        if recording is None or recording.status in SETTLED_STATUSES:
-            return
-        recording.status = RecordingStatus.FAILED
-        await self.bot.state.save_recording(recording)
-        await self._status(recording, status=RecordingStatus.FAILED, final=True)
-        await self.bot.client.send_message(
-            recording.chat_id,
-            say(recording.language, "failed", message=failure.message, code=failure.code),
-            reply_to_message_id=recording.source_message_id,
-        )
+        if recording is not None:
+            await self.bot.deliver_failure(recording, failure.code, failure.message)

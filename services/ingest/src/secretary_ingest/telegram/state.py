@@ -1,4 +1,5 @@
-"""What the Telegram side remembers, in a JetStream KV bucket (the service stays stateless).
+"""What only a chat knows, in a JetStream KV bucket (the service stays stateless). A
+recording's status, names and transcript are the gateway's: this keeps none of them.
 
 Keys: `rec.<recording id>` a recording sent from a chat; `user.<user id>` a user's
 preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became;
@@ -15,7 +16,6 @@ from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, Field
-from secretary_contracts import RecordingStatus
 from secretary_contracts.messaging import BUCKETS
 
 
@@ -29,8 +29,9 @@ class ChatRecording(BaseModel):
     file_name: str
     sha256: str | None = None
     language: str = "en"
-    status: RecordingStatus = RecordingStatus.QUEUED
-    speaker_names: dict[str, str] = Field(default_factory=dict)
+    delivered: bool = Field(
+        default=False, description="The chat has its final message (transcript or failure)."
+    )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
