@@ -23,9 +23,9 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from pyrogram import enums, types
+from secretary_cli.stack import Stack, free_port
 from secretary_contracts.messaging import BUCKETS
 from secretary_ingest.settings import IngestSettings
-from secretary_cli.stack import Stack, free_port
 from secretary_ingest.telegram.bot import TelegramBot
 from secretary_ingest.telegram.gateway import GatewayClient
 from secretary_ingest.telegram.status import StatusMessages

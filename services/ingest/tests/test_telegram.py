@@ -1,7 +1,7 @@
 """The Telegram door. No Telegram server can exist here: messages are real
 `pyrogram.types.Message` objects and the client is a fake whose `stream_media` streams bytes;
-everything behind it is real: the gateway (in process, its REST API and its read model on
-SQLite), nats-server, the Object Store, KV, events."""
+everything behind it is real: the gateway (uvicorn, its read model on SQLite), nats-server,
+the Object Store, KV, events (see `telegram_door.py`)."""
 
 from __future__ import annotations
 
@@ -10,17 +10,12 @@ import hashlib
 import os
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
-from faststream.nats import NatsBroker
 from nats.aio.client import Client
 from nats.js.errors import ObjectNotFoundError
 from pydantic import ValidationError
-from pyrogram import enums, types
-from pyrogram.errors import FloodWait
 from secretary_contracts import (
     ErrorCode,
     MediaReceived,
@@ -43,155 +38,29 @@ from secretary_contracts.messaging import (
     TRANSCRIPT_READY,
     artifact_object_name,
 )
-from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
-from secretary_ingest.telegram.bot import TelegramBot
-from secretary_ingest.telegram.gateway import GatewayClient
-from secretary_ingest.telegram.notifier import TelegramNotifier
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime import objects
-from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.events import published
 
-from services.gateway.tests.helpers import bearer, new_key, serving_gateway
-
-CHUNK = 1024 * 1024
-
-
-@dataclass
-class FakeTelegram:
-    """Stands in for pyrogram.Client: records what the bot sends, streams what users send."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    sent: list[dict[str, Any]] = field(default_factory=list)
-    edits: list[tuple[float, int, str]] = field(default_factory=list)
-    documents: list[dict[str, Any]] = field(default_factory=list)
-    streamed: list[str] = field(default_factory=list)
-    flood_waits: int = 0
-    _next_id: int = 1000
-
-    def _message(self, chat_id: int) -> types.Message:
-        self._next_id += 1
-        return types.Message(
-            client=None,
-            id=self._next_id,
-            chat=types.Chat(client=None, id=chat_id, type=enums.ChatType.PRIVATE),
-        )
-
-    async def send_message(self, chat_id: int, text: str, **kwargs: Any) -> types.Message:
-        reply = self._message(chat_id)
-        self.sent.append({"chat_id": chat_id, "text": text, "id": reply.id, **kwargs})
-        return reply
-
-    async def edit_message_text(self, chat_id: int, message_id: int, text: str) -> None:
-        if self.flood_waits:
-            self.flood_waits -= 1
-            raise FloodWait(value=1)
-        self.edits.append((time.monotonic(), message_id, text))
-
-    async def send_document(self, chat_id: int, document: Any, **kwargs: Any) -> types.Message:
-        self.documents.append(
-            {"chat_id": chat_id, "name": document.name, "body": document.getvalue(), **kwargs}
-        )
-        return self._message(chat_id)
-
-    async def stream_media(self, message: types.Message) -> AsyncIterator[bytes]:
-        media = message.document or message.audio or message.voice or message.video
-        assert media is not None
-        self.streamed.append(media.file_unique_id)
-        data = self.files[media.file_unique_id]
-        for start in range(0, len(data), CHUNK):
-            await asyncio.sleep(0)
-            yield data[start : start + CHUNK]
-
-
-def user_message(
-    message_id: int,
-    user_id: int = 42,
-    text: str | None = None,
-    document: tuple[str, str, int] | None = None,
-    voice: tuple[str, int] | None = None,
-    reply_to: int | None = None,
-    language: str = "en",
-) -> types.Message:
-    extra: dict[str, Any] = {}
-    if document is not None:
-        unique_id, mime, size = document
-        extra["document"] = types.Document(
-            client=None,
-            file_id=f"file-{unique_id}",
-            file_unique_id=unique_id,
-            file_name=f"{unique_id}.mp4",
-            mime_type=mime,
-            file_size=size,
-        )
-    if voice is not None:
-        unique_id, size = voice
-        extra["voice"] = types.Voice(
-            client=None,
-            file_id=f"file-{unique_id}",
-            file_unique_id=unique_id,
-            duration=3,
-            mime_type="audio/ogg",
-            file_size=size,
-        )
-    return types.Message(
-        client=None,
-        id=message_id,
-        from_user=types.User(client=None, id=user_id, language_code=language),
-        chat=types.Chat(client=None, id=user_id, type=enums.ChatType.PRIVATE),
-        text=text,  # type: ignore[arg-type]
-        reply_to_message_id=reply_to,
-        **extra,
-    )
-
-
-@dataclass
-class Harness:
-    bot: TelegramBot
-    telegram: FakeTelegram
-    nats: Client
-    rest: httpx.AsyncClient
-    """The gateway's REST API with a key of the Telegram owner `telegram:42`."""
+from services.ingest.tests.telegram_door import (
+    CHUNK,
+    FakeTelegram,
+    Harness,
+    open_harness,
+    user_message,
+)
 
 
 @pytest.fixture(scope="module")
 async def harness(
     nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Harness]:
-    import nats
-
-    gateway_settings = GatewaySettings(
-        nats_url=nats_server.url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('gateway')}/gateway.db",
-        answer_wait_s=0,
-    )
-    settings = IngestSettings(
-        nats_url=nats_server.url, telegram_allowed_users=[42, 43], telegram_status_interval_s=0.3
-    )
-    async with (
-        serving_gateway(gateway_settings) as url,
-        httpx.AsyncClient(
-            base_url=url, headers=bearer(await new_key(gateway_settings, "telegram:42"))
-        ) as rest,
-    ):
-        door_key = await new_key(gateway_settings, None, door="telegram")
-        gateway = GatewayClient.connect(url, door_key)
-        broker = NatsBroker(nats_server.url)
-        telegram = FakeTelegram()
-        bot = TelegramBot(settings, broker, telegram, StatusMessages(telegram, 0.3), gateway)
-        TelegramNotifier(broker, bot).register()
-        await broker.connect()
-        await declare_infrastructure(broker.connection.jetstream())
-        await broker.start()
-        client = await nats.connect(nats_server.url)
-        yield Harness(bot, telegram, client, rest)
-        await client.close()
-        await broker.stop()
-        await gateway.close()
+    async with open_harness(nats_server.url, tmp_path_factory.mktemp("gateway")) as opened:
+        yield opened
 
 
 async def _events(client: Client, subject: str, model: Any, recording_id: str) -> list[Any]:
