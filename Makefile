@@ -60,6 +60,7 @@ format: sync ## Apply ruff's fixes and formatting
 
 schemas: sync ## Regenerate the JSON Schemas, the AsyncAPI document and docs/configuration.md
 	@$(UV) run --frozen --no-sync python -m secretary_contracts.generate
+	@$(UV) run --frozen --no-sync python tools/asyncapi.py > docs/asyncapi.yaml
 	@$(UV) run --frozen --no-sync python tools/settings_doc.py > docs/configuration.md
 
 bench: system-deps sync ## Pipeline vs sequential baseline: make bench MINUTES=5

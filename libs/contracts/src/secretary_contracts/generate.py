@@ -1,4 +1,5 @@
-"""Writes the JSON Schemas of every event and artifact, and the AsyncAPI document.
+"""Writes the JSON Schemas of every event and artifact (the AsyncAPI document, which needs
+the services' own subscribers, is `tools/asyncapi.py`'s).
 
 `python -m secretary_contracts.generate [repo root]`; a test fails when the checked-in files
 differ from what this renders.
@@ -10,7 +11,6 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel
 
 from secretary_contracts import artifacts, messaging
@@ -25,8 +25,6 @@ ARTIFACTS: tuple[type[BaseModel], ...] = (
 
 def render() -> dict[str, str]:
     """Relative path (from the repository root) -> file content."""
-    from secretary_contracts.asyncapi import app
-
     files: dict[str, str] = {}
     models = [s.model for s in messaging.ALL_SUBJECTS] + list(ARTIFACTS)
     for model in models:
@@ -34,10 +32,6 @@ def render() -> dict[str, str]:
         files[f"libs/contracts/schemas/{model.__name__}.json"] = (
             json.dumps(schema, indent=2, sort_keys=True) + "\n"
         )
-    assert app.schema is not None
-    # faststream orders channels by set iteration; sorted keys make the document reproducible
-    document = yaml.safe_load(app.schema.to_specification().to_yaml())
-    files["docs/asyncapi.yaml"] = yaml.safe_dump(document, sort_keys=True, width=100)
     return files
 
 

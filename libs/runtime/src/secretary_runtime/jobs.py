@@ -88,7 +88,11 @@ def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:
             max_ack_pending=64,
         ),
         "ack_policy": ProcessingAckPolicy.MANUAL,
-        "description": spec.subject.description,
+        # one channel per durable consumer in the AsyncAPI document, even on a shared subject
+        "title": f"{spec.durable}:{spec.subject.subject}",
+        "description": f"Durable consumer `{spec.durable}` on {spec.stream} (ack wait"
+        f" {int(spec.ack_wait.total_seconds())} s, at most {spec.max_deliver} deliveries):"
+        f" {spec.subject.description}",
     }
 
 

@@ -52,7 +52,10 @@ class Projection:
         """Subscribes on the broker; returns FastStream's subscriber (started with the broker)."""
         if not self._handlers:
             raise ValueError(f"{self.spec.durable}: a projection without handlers")
-        subscriber = self.broker.subscriber(**subscriber_options(self.spec))
+        options = subscriber_options(self.spec)
+        handled = ", ".join(f"`{subject.model.__name__}`" for subject in self.handled)
+        options["description"] += f" A projection with one handler for each of {handled}."
+        subscriber = self.broker.subscriber(**options)
 
         @subscriber
         async def consume(msg: NatsMessage) -> None:
