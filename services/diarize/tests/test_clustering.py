@@ -64,3 +64,20 @@ def test_as_a_pyannote_clustering_step() -> None:
     labels = clustering.cluster(embeddings.copy())
     assert agreement(labels, truth) > 0.99
     assert len(np.unique(clustering.cluster(embeddings.copy(), num_clusters=2))) == 2
+
+
+def test_a_voice_is_the_centre_of_its_embeddings_without_the_odd_ones() -> None:
+    from secretary_diarize.clustering import robust_centroid
+
+    rng = np.random.default_rng(3)
+    voice = np.zeros(16)
+    voice[0] = 1.0
+    close = voice + 0.05 * rng.standard_normal((40, 16))
+    odd = -voice + 0.05 * rng.standard_normal((8, 16))  # a laugh, a cough, a word overlapped
+    silent = np.full((3, 16), np.nan)  # local speakers that said nothing
+    centre = robust_centroid(np.vstack([close, odd, silent]))
+    plain = np.vstack([close, odd]).mean(axis=0)
+    assert abs(np.linalg.norm(centre) - 1.0) < 1e-9
+    assert centre @ voice > 0.99
+    assert centre @ voice > plain @ voice / np.linalg.norm(plain)
+    assert not np.any(robust_centroid(silent))

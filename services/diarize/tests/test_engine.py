@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from secretary_contracts import RecordingOptions, SpeakerTurn
@@ -58,3 +59,44 @@ def test_bundle_is_built_once(tmp_path: Path) -> None:
     stamp = (first / "config.yaml").stat().st_mtime_ns
     assert bundled_pipeline_dir(tmp_path) == first
     assert (first / "config.yaml").stat().st_mtime_ns == stamp
+
+
+def test_each_speaker_leaves_a_voice_that_sounds_like_them(
+    diarizer: Diarizer, dialogue: tuple[Path, list[Utterance]], tmp_path: Path
+) -> None:
+    """The voices travel with the turns: one unit embedding per speaker, with the seconds of
+    speech it rests on; the same voice in another recording is closer than the other one."""
+    import numpy as np
+    from secretary_testing.media import make_dialogue
+
+    wav, truth = dialogue
+    first = diarizer.diarize(read_pcm16_wav(wav), RecordingOptions(), lambda _: None)
+    assert {v.speaker for v in first.voices} == {t.speaker for t in first.turns}
+    for voice in first.voices:
+        assert len(voice.embedding) == 192
+        assert abs(float(np.linalg.norm(voice.embedding)) - 1.0) < 1e-3
+        spoken = sum(t.end - t.start for t in first.turns if t.speaker == voice.speaker)
+        assert 3.0 < voice.speech_s <= spoken + 0.05  # turns are rounded to the millisecond
+
+    # the same two people saying other things, the other one first
+    again = tmp_path / "again.wav"
+    later = make_dialogue(
+        again,
+        [
+            ("bob", "Let us start with the travel costs for the summit."),
+            ("alice", "Fine, the hotel quotes came in this morning."),
+            ("bob", "Good, then we can close the booking by Friday."),
+            ("alice", "I will send the numbers to everyone after lunch."),
+        ],
+    )
+    second = diarizer.diarize(read_pcm16_wav(again), RecordingOptions(), lambda _: None)
+
+    def voice_of(result: Any, person: str, said: list[Utterance]) -> np.ndarray:
+        moment = next((u.start + u.end) / 2 for u in said if u.speaker == person)
+        label = _speaker_at(result.turns, moment)
+        return np.array(next(v.embedding for v in result.voices if v.speaker == label))
+
+    for person, other in (("alice", "bob"), ("bob", "alice")):
+        same = float(voice_of(first, person, truth) @ voice_of(second, person, later))
+        different = float(voice_of(first, person, truth) @ voice_of(second, other, later))
+        assert same > different + 0.2, (person, same, different)

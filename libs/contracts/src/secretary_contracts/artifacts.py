@@ -47,12 +47,28 @@ class SpeakerTurn(BaseModel):
     speaker: str
 
 
+class SpeakerVoice(BaseModel):
+    """How one speaker of one recording sounds: what voiceprints are enrolled from and matched
+    against. Computed once by the diarize stage; no later stage reads audio for it."""
+
+    speaker: str = Field(examples=["SPEAKER_00"])
+    embedding: list[float] = Field(
+        description="Unit-length speaker embedding (CAM++, 192 values): a robust centroid of"
+        " the embeddings of the speaker's speech without overlap."
+    )
+    speech_s: float = Field(ge=0, description="Seconds of the speaker's speech without overlap.")
+
+
 class DiarizationResult(BaseModel):
-    """What the diarize stage produces: who spoke when."""
+    """What the diarize stage produces: who spoke when, and how each speaker sounds."""
 
     schema_version: int = 1
     duration_s: float
     turns: list[SpeakerTurn]
+    voices: list[SpeakerVoice] = Field(
+        default_factory=list,
+        description="One per speaker that has an embedding (older results have none).",
+    )
 
 
 class TranscriptWord(BaseModel):

@@ -140,6 +140,23 @@ def merge_similar_clusters(
     return np.unique(labels, return_inverse=True)[1].astype(np.int64)
 
 
+VOICE_TRIM = 0.2
+"""Share of a speaker's embeddings, the least like the rest, left out of its voice."""
+
+
+def robust_centroid(embeddings: FloatArray, trim: float = VOICE_TRIM) -> FloatArray:
+    """The direction of a speaker's voice: the mean of its unit embeddings, again without the
+    `trim` share least like that mean (a laugh, a cough, a word under someone else's)."""
+    finite = embeddings[np.all(np.isfinite(embeddings), axis=1)]
+    if len(finite) == 0:
+        return np.zeros(embeddings.shape[1])
+    unit = _normalise(finite)
+    centre = _normalise(unit.mean(axis=0, keepdims=True))[0]
+    kept = max(1, int(np.ceil(len(unit) * (1.0 - trim))))
+    closest = np.argsort(-(unit @ centre))[:kept]
+    return np.asarray(_normalise(unit[closest].mean(axis=0, keepdims=True))[0])
+
+
 class SpectralClustering(BaseClustering):
     """pyannote clustering step: eigengap speaker count, k-means in the spectral space, then
     tiny clusters absorbed, a cosine k-means refinement, and clusters of one voice merged.
@@ -195,3 +212,25 @@ class SpectralClustering(BaseClustering):
         if self.merge_similarity is not None:
             labels = merge_similar_clusters(embeddings, labels, self.merge_similarity, floor)
         return labels
+
+    def assign_embeddings(
+        self,
+        embeddings: npt.NDArray[np.float64],
+        train_chunk_idx: npt.NDArray[np.int64],
+        train_speaker_idx: npt.NDArray[np.int64],
+        train_clusters: npt.NDArray[np.int64],
+        constrained: bool = False,
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+        """pyannote's assignment, unchanged; the centroids it hands on (the speakers'
+        embeddings in its output) are robust ones instead of plain means."""
+        hard, soft, _ = super().assign_embeddings(
+            embeddings, train_chunk_idx, train_speaker_idx, train_clusters, constrained
+        )
+        train = embeddings[train_chunk_idx, train_speaker_idx]
+        voices = np.vstack(
+            [
+                robust_centroid(train[train_clusters == k])
+                for k in range(int(train_clusters.max()) + 1)
+            ]
+        )
+        return hard, soft, voices

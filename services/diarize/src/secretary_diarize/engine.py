@@ -15,7 +15,13 @@ os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
 import torch
 import yaml
 from pyannote.audio import Pipeline
-from secretary_contracts import AUDIO_SAMPLE_RATE, DiarizationResult, RecordingOptions, SpeakerTurn
+from secretary_contracts import (
+    AUDIO_SAMPLE_RATE,
+    DiarizationResult,
+    RecordingOptions,
+    SpeakerTurn,
+    SpeakerVoice,
+)
 
 from secretary_diarize.bundle import bundled_pipeline_dir
 from secretary_diarize.clustering import SpectralClustering
@@ -119,8 +125,33 @@ class Diarizer:
                 {"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **speaker_bounds
             )
         return DiarizationResult(
-            duration_s=round(len(audio) / SAMPLE_RATE, 3), turns=speaker_turns(output)
+            duration_s=round(len(audio) / SAMPLE_RATE, 3),
+            turns=speaker_turns(output),
+            voices=speaker_voices(output),
         )
+
+
+def speaker_voices(output: Any) -> list[SpeakerVoice]:
+    """Each speaker's embedding as the pipeline's clustering hands it on (for the bundled
+    pipeline, a robust centroid), with the seconds of speech without overlap under it."""
+    embeddings = getattr(output, "speaker_embeddings", None)
+    annotation = getattr(output, "speaker_diarization", None)
+    if embeddings is None or annotation is None:
+        return []  # a legacy pipeline that hands on turns only
+    exclusive = getattr(output, "exclusive_speaker_diarization", annotation)
+    voices = []
+    for label, embedding in zip(annotation.labels(), np.asarray(embeddings), strict=False):
+        norm = float(np.linalg.norm(embedding))
+        if not np.isfinite(norm) or norm < 1e-6:
+            continue  # a speaker pyannote counted but the clustering never saw
+        voices.append(
+            SpeakerVoice(
+                speaker=str(label),
+                embedding=[round(float(v), 6) for v in embedding / norm],
+                speech_s=round(float(exclusive.label_duration(label)), 3),
+            )
+        )
+    return voices
 
 
 def speaker_turns(output: Any) -> list[SpeakerTurn]:
