@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -129,4 +130,5 @@ def test_pieces_written_without_a_space_are_marked_attached(
     text = join_words(result.words)
     assert not result.words[0].attached
     assert " ,0" not in text and " .5" not in text and " :3" not in text, text
-    assert "40,000" in text or "40 000" in text or "40000" in text, text
+    # whether Whisper base hears forty or four thousand varies; the number must read joined
+    assert re.search(r"\b\d{1,3}([, ]\d{3})+\b|\b\d{4,}\b", text), text
