@@ -107,9 +107,22 @@ class Summary(BaseModel):
     action_items: list[ActionItem] = Field(default_factory=list)
 
 
+class SpeakerMatch(BaseModel):
+    """How a speaker was recognised from the owner's voiceprints."""
+
+    score: float = Field(description="Cosine similarity to the person's closest enrolment.")
+    applied: bool = Field(
+        description="True: the name was given; false: only suggested (between the thresholds)."
+    )
+
+
 class Speaker(BaseModel):
     id: str
     name: str | None = None
+    person_id: str | None = Field(
+        default=None, description="The person the voice was recognised as, or suggested to be."
+    )
+    match: SpeakerMatch | None = None
 
 
 class Transcript(BaseModel):
