@@ -120,3 +120,53 @@ async def test_one_transcript_whatever_the_order(
         ("SPEAKER_00", "hello there."),
         ("SPEAKER_01", "hi back."),
     ]
+
+
+async def test_speakers_are_recognised_among_their_owners_people_before_announcing(
+    merge_service: NatsBroker, nats_client: Client
+) -> None:
+    """The first transcript anyone receives already carries the names (ADR 0008)."""
+    from secretary_contracts import SpeakerVoice
+    from secretary_contracts.messaging import owner_key
+    from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
+
+    js = nats_client.jetstream()
+    maria, tom = [1.0] + [0.0] * 191, [0.0, 1.0] + [0.0] * 190
+    owner = f"team-{uuid.uuid4().hex[:6]}"
+    snapshot = Voiceprints(
+        owner=owner,
+        people=[VoiceprintPerson(person_id="p-maria", name="Maria", embeddings=[maria])],
+    )
+    await (await js.key_value(BUCKETS.voiceprints)).put(
+        owner_key(owner), snapshot.model_dump_json().encode()
+    )
+
+    async def merged(for_owner: str | None) -> Transcript:
+        recording_id = uuid.uuid4().hex
+        asr, diarization = await _halves(merge_service, recording_id)
+        result = await objects.get_model(js, diarization.result, DiarizationResult)
+        result.voices = [
+            SpeakerVoice(speaker="SPEAKER_00", embedding=maria, speech_s=20.0),
+            SpeakerVoice(speaker="SPEAKER_01", embedding=tom, speech_s=20.0),
+        ]
+        await objects.put_model(
+            js, BUCKETS.artifacts, artifact_object_name(recording_id, "diarization"), result
+        )
+        diarization = diarization.model_copy(update={"owner": for_owner})
+        await js.publish(ASR_DONE.subject, asr.model_dump_json().encode())
+        await js.publish(DIARIZATION_DONE.subject, diarization.model_dump_json().encode())
+        for _ in range(100):
+            if events := await _transcript_events(nats_client, recording_id):
+                return await objects.get_model(js, events[0].transcript, Transcript)
+            await asyncio.sleep(0.1)
+        raise AssertionError("no transcript")
+
+    named = await merged(owner)
+    assert [(s.id, s.name, s.person_id) for s in named.speakers] == [
+        ("SPEAKER_00", "Maria", "p-maria"),
+        ("SPEAKER_01", None, None),
+    ]
+    assert named.speakers[0].match is not None and named.speakers[0].match.applied
+    # the same voices for another owner: nobody is known there
+    stranger = await merged("someone-else")
+    assert all(s.name is None and s.person_id is None for s in stranger.speakers)

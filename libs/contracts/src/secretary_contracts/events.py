@@ -71,6 +71,7 @@ class RecordingReady(RecordingEvent):
     """The audio is decoded once to mono PCM at `sample_rate` and ready for the model stages."""
 
     audio: ObjectRef
+    owner: str | None = Field(default=None, description="The recording's owner.")
     sample_rate: int = AUDIO_SAMPLE_RATE
     duration_s: float = Field(ge=0)
     options: RecordingOptions = Field(default_factory=RecordingOptions)
@@ -86,6 +87,9 @@ class AsrDone(RecordingEvent):
 class DiarizationDone(RecordingEvent):
     result: ObjectRef
     speaker_count: int = Field(ge=0)
+    owner: str | None = Field(
+        default=None, description="Whose people the speakers may be recognised among."
+    )
 
 
 class TranscriptReady(RecordingEvent):

@@ -269,6 +269,9 @@ class Buckets:
     qa_history: str = "qa-history"
     owner_settings: str = "owner-settings"
     """An owner's defaults (`OwnerSettings`), one key per owner, whichever door set them."""
+    voiceprints: str = "voiceprints"
+    """An owner's people as matching needs them (`Voiceprints`), one key per owner: written
+    by the gateway, read by merge (ADR 0008)."""
 
 
 BUCKETS = Buckets()
@@ -298,9 +301,13 @@ def speakers_named_message_id(event: events.SpeakersNamed) -> str:
     return f"{event.recording_id}:speakers:{digest}"
 
 
-def owner_settings_key(owner: str) -> str:
+def owner_key(owner: str) -> str:
     """KV keys allow fewer characters than owner names (`telegram:42`): base64url, unpadded."""
     return base64.urlsafe_b64encode(owner.encode()).decode().rstrip("=")
+
+
+def owner_settings_key(owner: str) -> str:
+    return owner_key(owner)
 
 
 def artifact_object_name(recording_id: str, kind: str) -> str:

@@ -39,7 +39,14 @@ async def declare_infrastructure(js: JetStreamContext, replicas: int = 1) -> Non
             await js.create_object_store(
                 bucket, config=ObjectStoreConfig(storage=StorageType.FILE, replicas=replicas)
             )
-    for kv in (BUCKETS.merge_state, BUCKETS.telegram, BUCKETS.qa_history, BUCKETS.owner_settings):
+    kv_buckets = (
+        BUCKETS.merge_state,
+        BUCKETS.telegram,
+        BUCKETS.qa_history,
+        BUCKETS.owner_settings,
+        BUCKETS.voiceprints,
+    )
+    for kv in kv_buckets:
         try:
             await js.key_value(kv)
         except (NotFoundError, BadRequestError):

@@ -57,5 +57,6 @@ class DiarizeWorker:
                 recording_id=event.recording_id,
                 result=ref,
                 speaker_count=len({t.speaker for t in result.turns}),
+                owner=event.owner,
             ),
         )

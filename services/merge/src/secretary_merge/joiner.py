@@ -20,12 +20,15 @@ from secretary_contracts.messaging import (
     CONSUMER_MERGE_DIARIZATION,
     TRANSCRIPT_READY,
     artifact_object_name,
+    owner_key,
 )
+from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
 
 from secretary_merge.alignment import SegmentationRules, merge_transcript
 from secretary_merge.settings import MergeSettings
+from secretary_merge.voices import Thresholds, named_speakers, recognise
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class Joiner:
             settings.low_confidence_below,
             settings.repetition_times,
         )
+        self.thresholds = Thresholds(settings.voiceprint_name_at, settings.voiceprint_suggest_at)
 
     def register(self) -> None:
         asr_spec = tuned(CONSUMER_MERGE_ASR, self.settings)
@@ -86,6 +90,17 @@ class Joiner:
             DiarizationDone.model_validate_json(diarization_entry.value or b""),
         )
 
+    async def _people(self, owner: str) -> list[VoiceprintPerson]:
+        """The owner's people as the gateway last wrote them; none when it never did."""
+        kv = await self.broker.connection.jetstream().key_value(BUCKETS.voiceprints)
+        try:
+            entry = await kv.get(owner_key(owner))
+        except KeyNotFoundError:
+            return []
+        snapshot = Voiceprints.model_validate_json(entry.value or b"{}")
+        # the key is the owner's: a snapshot of anyone else's is never used
+        return snapshot.people if snapshot.owner == owner else []
+
     async def merge(self, asr: AsrDone, diarization: DiarizationDone) -> None:
         js = self.broker.connection.jetstream()
         recording_id = asr.recording_id
@@ -99,6 +114,10 @@ class Joiner:
             self.rules,
             language_probability=words.language_probability,
         )
+        if self.settings.voiceprints and diarization.owner:
+            people = await self._people(diarization.owner)
+            recognised = recognise(turns.voices, people, self.thresholds)
+            transcript.speakers = named_speakers(transcript.speakers, recognised)
         ref = await objects.put_model(
             js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), transcript
         )

@@ -3,6 +3,24 @@ from secretary_runtime.settings import ServiceSettings
 
 
 class MergeSettings(ServiceSettings):
+    voiceprints: bool = Field(
+        default=True,
+        description="Recognise speakers among the owner's people before the transcript is"
+        " announced; `off` turns voiceprints off.",
+    )
+    voiceprint_name_at: float = Field(
+        default=0.94,
+        ge=0.0,
+        le=1.0,
+        description="A speaker this alike a person's voiceprint (cosine) gets the person's"
+        " name; chosen on the tuning half of bench/voiceprints.py.",
+    )
+    voiceprint_suggest_at: float = Field(
+        default=0.7,
+        ge=0.0,
+        le=1.0,
+        description="From this score up to the naming one the person is only suggested.",
+    )
     segment_pause_s: float = Field(
         default=1.0, description="A silence this long between words starts a new segment."
     )

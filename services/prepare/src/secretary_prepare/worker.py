@@ -73,6 +73,7 @@ class Preparer:
             RecordingReady(
                 recording_id=event.recording_id,
                 audio=audio,
+                owner=event.owner,
                 duration_s=round(normalised.duration_s, 3),
                 options=options,
             ),
