@@ -28,6 +28,7 @@ from secretary_gateway.http import caller_of
 from secretary_gateway.keys.auth import PUBLIC_PATHS, ApiKeyAuthentication
 from secretary_gateway.metrics import Metrics
 from secretary_gateway.owners.controller import OwnerSettingsController
+from secretary_gateway.people.controller import PeopleController
 from secretary_gateway.questions.controller import QuestionController
 from secretary_gateway.questions.handlers import AnswerProjector
 from secretary_gateway.recordings.controller import RecordingController
@@ -115,6 +116,7 @@ def create_app(settings: GatewaySettings) -> Litestar:
             WebhookController,
             SearchController,
             OwnerSettingsController,
+            PeopleController,
             healthz,
             readyz,
             metrics,

@@ -123,6 +123,31 @@ class SegmentRow(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class PersonRow(Base):
+    """Someone an owner named: recognised by voice in the owner's later recordings."""
+
+    __tablename__ = "people"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class EnrolmentRow(Base):
+    """One recording's speaker a person was named as: its voice, part of their voiceprint."""
+
+    __tablename__ = "enrolments"
+
+    recording_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    speaker: Mapped[str] = mapped_column(String(100), primary_key=True)
+    person_id: Mapped[str] = mapped_column(String(32), index=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    embedding: Mapped[list[float]] = mapped_column(JSON)
+    speech_s: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class ApiKeyRow(Base):
     """An API key: the public id in clear, the secret only as its SHA-256."""
 

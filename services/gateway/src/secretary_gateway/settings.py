@@ -7,6 +7,16 @@ class GatewaySettings(ServiceSettings):
         default="sqlite+aiosqlite:///.data/secretary.db",
         description="SQLAlchemy async URL of the gateway's read model.",
     )
+    voiceprints: bool = Field(
+        default=True,
+        description="Enrol voiceprints when speakers are named; `off` enrols none and"
+        " deletes the snapshots merge matches against (set it on merge too).",
+    )
+    voiceprint_min_speech_s: float = Field(
+        default=5.0,
+        ge=0.0,
+        description="A speaker with less speech than this is named but not enrolled.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the REST API listens on.")
     port: int = Field(default=8000, description="Port the REST API listens on.")
     max_upload_bytes: int = Field(

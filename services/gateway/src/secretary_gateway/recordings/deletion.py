@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from secretary_gateway.db import (
     Database,
+    EnrolmentRow,
     QuestionRow,
     RecordingRow,
     SegmentRow,
     TranscriptRow,
     WebhookDeliveryRow,
 )
+from secretary_gateway.people.service import write_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,7 @@ async def delete_rows(session: AsyncSession, recording_id: str) -> None:
         (TranscriptRow, TranscriptRow.recording_id),
         (QuestionRow, QuestionRow.recording_id),
         (WebhookDeliveryRow, WebhookDeliveryRow.recording_id),
+        (EnrolmentRow, EnrolmentRow.recording_id),
         (RecordingRow, RecordingRow.id),
     ):
         await session.execute(delete(table).where(column == recording_id))
@@ -45,6 +48,8 @@ class RecordingDeleter:
         await purge_recording(self.broker.connection.jetstream(), recording_id)
         async with self.database.sessions.begin() as session:
             await delete_rows(session, recording_id)
+        # the voices enrolled from this recording are no one's voiceprint any more
+        await write_snapshot(self.database, self.broker, owner)
         # the Telegram chat and the llm's history forget it too; the gateway's own
         # projection of this event finds nothing left to delete
         await EventPublisher(self.broker).publish(

@@ -26,7 +26,9 @@ from secretary_runtime.publishing import EventPublisher
 from secretary_gateway.db import Database, RecordingRow, TranscriptRow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
+from secretary_gateway.people.service import PeopleService
 from secretary_gateway.recordings.service import owned_recording
+from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.transcripts.schemas import SpeakerOut, Speakers
 
 MAX_NAME_LENGTH = 100
@@ -70,9 +72,10 @@ def checked_names(
 
 
 class TranscriptService:
-    def __init__(self, database: Database, broker: NatsBroker) -> None:
+    def __init__(self, database: Database, broker: NatsBroker, settings: GatewaySettings) -> None:
         self.database = database
         self.broker = broker
+        self.settings = settings
 
     async def stored(self, row: RecordingRow) -> Transcript:
         """The pipeline's transcript, labels as the pipeline wrote them."""
@@ -107,6 +110,9 @@ class TranscriptService:
             stored = await session.get(RecordingRow, recording_id)
             assert stored is not None
             stored.speaker_names = names
+        await PeopleService(self.database, self.broker, self.settings).names_given(
+            caller, recording_id, given, speaker_labels(transcript)
+        )
         named = SpeakersNamed(recording_id=recording_id, owner=caller.owner, names=names)
         await EventPublisher(self.broker).publish(
             SPEAKERS_NAMED, named, message_id=speakers_named_message_id(named)
@@ -140,4 +146,4 @@ class TranscriptService:
 
 
 def provide_transcripts(state: State) -> TranscriptService:
-    return TranscriptService(state.database, state.broker)
+    return TranscriptService(state.database, state.broker, state.settings)

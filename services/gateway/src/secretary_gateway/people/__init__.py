@@ -1,0 +1,1 @@
+"""People an owner named, and the voiceprints they are recognised by (ADR 0008)."""

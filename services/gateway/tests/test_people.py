@@ -1,0 +1,88 @@
+"""People and voiceprints: naming a speaker enrols its voice; taking the name back, or deleting
+the recording, removes it; the snapshot merge matches against follows; never across owners."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from litestar.testing import AsyncTestClient
+from nats.aio.client import Client
+from nats.js.errors import KeyNotFoundError
+from secretary_contracts import DiarizationResult, SpeakerTurn, SpeakerVoice
+from secretary_contracts.messaging import BUCKETS, artifact_object_name, owner_key
+from secretary_contracts.voiceprints import Voiceprints
+from secretary_gateway.settings import GatewaySettings
+from secretary_runtime import objects
+
+from services.gateway.tests.helpers import running_gateway
+from services.gateway.tests.test_product import PLANNING, finished
+
+VOICES = {
+    "SPEAKER_00": ([1.0] + [0.0] * 191, 40.0),
+    "SPEAKER_01": ([0.0, 1.0] + [0.0] * 190, 30.0),
+    "SPEAKER_02": ([0.0, 0.0, 1.0] + [0.0] * 189, 3.0),  # too little to enrol
+}
+
+
+async def _with_voices(nats_client: Client, recording_id: str) -> None:
+    """What the diarize stage stores: the turns and each speaker's voice."""
+    result = DiarizationResult(
+        duration_s=80.0,
+        turns=[SpeakerTurn(start=0.0, end=1.0, speaker=label) for label in VOICES],
+        voices=[
+            SpeakerVoice(speaker=label, embedding=embedding, speech_s=seconds)
+            for label, (embedding, seconds) in VOICES.items()
+        ],
+    )
+    await objects.put_model(
+        nats_client.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "diarization"),
+        result,
+    )
+
+
+async def _snapshot(nats_client: Client, owner: str) -> Voiceprints | None:
+    kv = await nats_client.jetstream().key_value(BUCKETS.voiceprints)
+    try:
+        entry = await kv.get(owner_key(owner))
+    except KeyNotFoundError:
+        return None
+    return Voiceprints.model_validate_json(entry.value or b"{}")
+
+
+async def test_naming_enrols_and_taking_back_or_deleting_forgets(
+    api: AsyncTestClient[Any], nats_client: Client, owner: str, gateway_settings: GatewaySettings
+) -> None:
+    first = await finished(api, nats_client, PLANNING)
+    second = await finished(api, nats_client, PLANNING, title="Review")
+    for recording_id in (first, second):
+        await _with_voices(nats_client, recording_id)
+    named = await api.patch(
+        f"/v1/recordings/{first}/speakers",
+        json={"SPEAKER_00": "Maria", "SPEAKER_01": "Tom", "SPEAKER_02": "Lena"},
+    )
+    assert named.status_code == 200, named.text
+    await api.patch(f"/v1/recordings/{second}/speakers", json={"SPEAKER_00": "maria"})
+
+    people = {p["name"]: p for p in (await api.get("/v1/people")).json()["items"]}
+    assert people["Maria"]["recordings"] == 2 and people["Maria"]["speech_s"] == 80.0
+    assert people["Tom"]["recordings"] == 1
+    assert people["Lena"]["recordings"] == 0  # three seconds are too few to recognise her by
+    snapshot = await _snapshot(nats_client, owner)
+    assert snapshot is not None and snapshot.owner == owner
+    assert {p.name: len(p.embeddings) for p in snapshot.people} == {"Maria": 2, "Tom": 1}
+
+    # a wrong name taken back, and a recording deleted: their voices are no one's
+    await api.patch(f"/v1/recordings/{first}/speakers", json={"SPEAKER_01": None})
+    assert (await api.delete(f"/v1/recordings/{second}")).status_code == 204
+    snapshot = await _snapshot(nats_client, owner)
+    assert snapshot is not None
+    assert {p.name: len(p.embeddings) for p in snapshot.people} == {"Maria": 1}
+
+    # another owner has no people, and sees none
+    async with running_gateway(gateway_settings, owner=f"{owner}-other") as other:
+        assert (await other.get("/v1/people")).json()["items"] == []
+    assert await _snapshot(nats_client, f"{owner}-other") is None
+    await asyncio.sleep(0)
