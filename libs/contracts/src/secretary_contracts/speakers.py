@@ -44,10 +44,14 @@ def resolve_speakers(labels: list[str], names: dict[str, str]) -> dict[str, tupl
 
 
 def apply_speaker_names(transcript: Transcript, names: dict[str, str]) -> Transcript:
+    """The owner's names over the ones recognised by voice: a label the owner named or merged
+    is theirs; any other keeps the person it was recognised as (or suggested to be)."""
     if not names:
         return transcript
+    originals = {s.id: s for s in transcript.speakers}
+    recognised = {label: s.name for label, s in originals.items() if s.name}
     labels = speaker_labels(transcript)
-    resolved = resolve_speakers(labels, names)
+    resolved = resolve_speakers(labels, {**recognised, **names})
     renamed = transcript.model_copy(deep=True)
     for segment in renamed.segments:
         if segment.speaker in resolved:
@@ -58,9 +62,12 @@ def apply_speaker_names(transcript: Transcript, names: dict[str, str]) -> Transc
     speakers: dict[str, Speaker] = {}
     for label in labels:
         canonical, name = resolved[label]
-        speakers.setdefault(
-            canonical, Speaker(id=canonical, name=None if name == canonical else name)
-        )
+        shown = None if name == canonical else name
+        original = originals.get(canonical)
+        if original is not None and canonical not in names:
+            speakers.setdefault(canonical, original.model_copy(update={"name": shown}))
+        else:
+            speakers.setdefault(canonical, Speaker(id=canonical, name=shown))
     renamed.speakers = list(speakers.values())
     return renamed
 
