@@ -86,3 +86,50 @@ async def test_naming_enrols_and_taking_back_or_deleting_forgets(
         assert (await other.get("/v1/people")).json()["items"] == []
     assert await _snapshot(nats_client, f"{owner}-other") is None
     await asyncio.sleep(0)
+
+
+async def test_a_renamed_person_is_renamed_everywhere_and_a_forgotten_one_leaves_a_plain_name(
+    api: AsyncTestClient[Any], nats_client: Client, owner: str
+) -> None:
+    """A recording whose speaker merge recognised as Maria: renaming her reaches its
+    transcript; deleting her deletes her voiceprint and leaves the name as written."""
+    from secretary_contracts import Speaker, SpeakerMatch
+    from secretary_testing import pipeline
+
+    from services.gateway.tests.helpers import wait_for_status
+    from services.gateway.tests.test_product import upload
+
+    enrolled_from = await finished(api, nats_client, PLANNING)
+    await _with_voices(nats_client, enrolled_from)
+    await api.patch(f"/v1/recordings/{enrolled_from}/speakers", json={"SPEAKER_00": "Maria"})
+    (maria,) = (await api.get("/v1/people")).json()["items"]
+
+    recognised_in = await upload(api, "Tuesday")
+    transcript = PLANNING.model_copy(deep=True)
+    transcript.speakers[0] = Speaker(
+        id="SPEAKER_00",
+        name="Maria",
+        person_id=maria["id"],
+        match=SpeakerMatch(score=0.97, applied=True),
+    )
+    await pipeline.finish(nats_client.jetstream(), recognised_in, transcript)
+    await wait_for_status(api, recognised_in, "done")
+
+    renamed = await api.patch(f"/v1/people/{maria['id']}", json={"name": "Maria Petrova"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Maria Petrova"
+    text = (
+        await api.get(f"/v1/recordings/{recognised_in}/transcript", params={"format": "txt"})
+    ).text
+    assert text.startswith("[00:00:00] Maria Petrova: Good morning")
+    speakers = (await api.get(f"/v1/recordings/{recognised_in}/speakers")).json()["speakers"]
+    assert speakers[0]["name"] == "Maria Petrova"
+    assert (await api.get(f"/v1/people/{maria['id']}/recordings")).json()["items"] == [
+        enrolled_from
+    ]
+
+    assert (await api.delete(f"/v1/people/{maria['id']}")).status_code == 204
+    assert (await api.get(f"/v1/people/{maria['id']}")).status_code == 404
+    shown = (await api.get(f"/v1/recordings/{recognised_in}/transcript")).json()["speakers"][0]
+    assert (shown["name"], shown["person_id"]) == ("Maria", None)
+    snapshot = await _snapshot(nats_client, owner)
+    assert snapshot is not None and snapshot.people == []

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from litestar import Controller, delete, get, patch
 from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, JSONBody
 
 from secretary_gateway.http import Caller, errors
-from secretary_gateway.people.schemas import PersonList
+from secretary_gateway.people.schemas import Person, PersonList, PersonRecordings, Rename
 from secretary_gateway.people.service import PeopleService, provide_people
 
 
@@ -26,4 +27,61 @@ class PeopleController(Controller):
     async def list_people(
         self, caller: NamedDependency[Caller], people: NamedDependency[PeopleService]
     ) -> PersonList:
-        return await people.list(caller)
+        return await people.everyone(caller)
+
+    @get(
+        "/{person_id:str}",
+        operation_id="getPerson",
+        summary="A person, with how many recordings and seconds their voiceprint rests on.",
+        responses=errors(403, 404),
+    )
+    async def get_person(
+        self,
+        person_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        people: NamedDependency[PeopleService],
+    ) -> Person:
+        return await people.get(caller, person_id)
+
+    @patch(
+        "/{person_id:str}",
+        operation_id="renamePerson",
+        summary="Rename a person: every transcript they were recognised in shows the new name.",
+        responses=errors(400, 403, 404),
+    )
+    async def rename(
+        self,
+        person_id: FromPath[str],
+        data: JSONBody[Rename],
+        caller: NamedDependency[Caller],
+        people: NamedDependency[PeopleService],
+    ) -> Person:
+        return await people.rename(caller, person_id, data.name)
+
+    @delete(
+        "/{person_id:str}",
+        operation_id="deletePerson",
+        summary="Forget a person: their voiceprint is deleted; transcripts keep the plain name.",
+        responses=errors(403, 404),
+    )
+    async def forget(
+        self,
+        person_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        people: NamedDependency[PeopleService],
+    ) -> None:
+        await people.delete(caller, person_id)
+
+    @get(
+        "/{person_id:str}/recordings",
+        operation_id="personRecordings",
+        summary="The recordings a person's voiceprint was enrolled from.",
+        responses=errors(403, 404),
+    )
+    async def recordings(
+        self,
+        person_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        people: NamedDependency[PeopleService],
+    ) -> PersonRecordings:
+        return PersonRecordings(items=await people.recordings(caller, person_id))

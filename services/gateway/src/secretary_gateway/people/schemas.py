@@ -14,3 +14,11 @@ class Person(BaseModel):
 
 class PersonList(BaseModel):
     items: list[Person]
+
+
+class Rename(BaseModel):
+    name: str = Field(min_length=1, max_length=100, examples=["Maria Petrova"])
+
+
+class PersonRecordings(BaseModel):
+    items: list[str] = Field(description="Recording ids.")

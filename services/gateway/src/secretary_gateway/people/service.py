@@ -20,6 +20,7 @@ from secretary_runtime import objects
 from sqlalchemy import delete, func, select
 
 from secretary_gateway.db import Database, EnrolmentRow, PersonRow
+from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
 from secretary_gateway.people.schemas import Person, PersonList
 from secretary_gateway.settings import GatewaySettings
@@ -51,6 +52,9 @@ async def write_snapshot(
         ],
     )
     await kv.put(owner_key(owner), snapshot.model_dump_json().encode())
+
+
+MAX_NAME_LENGTH = 100
 
 
 class PeopleService:
@@ -119,7 +123,7 @@ class PeopleService:
     async def write_snapshot(self, owner: str) -> None:
         await write_snapshot(self.database, self.broker, owner, self.settings.voiceprints)
 
-    async def list(self, caller: Caller) -> PersonList:
+    async def everyone(self, caller: Caller) -> PersonList:
         async with self.database.sessions() as session:
             people = (
                 await session.scalars(
@@ -145,6 +149,59 @@ class PeopleService:
                 )
             )
         return PersonList(items=items)
+
+    async def _owned(self, caller: Caller, person_id: str) -> PersonRow:
+        async with self.database.sessions() as session:
+            person = await session.get(PersonRow, person_id)
+        if person is None or person.owner != caller.owner:
+            raise ApiError(404, "person_not_found", f"No person with id {person_id}.")
+        return person
+
+    async def get(self, caller: Caller, person_id: str) -> Person:
+        person = await self._owned(caller, person_id)
+        return next(p for p in (await self.everyone(caller)).items if p.id == person.id)
+
+    async def rename(self, caller: Caller, person_id: str, name: str) -> Person:
+        """Every transcript the person was recognised in shows the new name."""
+        name = name.strip()
+        if not 0 < len(name) <= MAX_NAME_LENGTH:
+            raise ApiError(
+                400, "invalid_speaker_name", f"A name has 1 to {MAX_NAME_LENGTH} characters."
+            )
+        await self._owned(caller, person_id)
+        async with self.database.sessions.begin() as session:
+            person = await session.get(PersonRow, person_id)
+            assert person is not None
+            person.name = name
+        await self.write_snapshot(caller.owner)
+        return await self.get(caller, person_id)
+
+    async def delete(self, caller: Caller, person_id: str) -> None:
+        """The voiceprint is gone; transcripts keep the name as a plain name."""
+        await self._owned(caller, person_id)
+        async with self.database.sessions.begin() as session:
+            await session.execute(delete(EnrolmentRow).where(EnrolmentRow.person_id == person_id))
+            await session.execute(delete(PersonRow).where(PersonRow.id == person_id))
+        await self.write_snapshot(caller.owner)
+
+    async def recordings(self, caller: Caller, person_id: str) -> list[str]:
+        await self._owned(caller, person_id)
+        async with self.database.sessions() as session:
+            rows = await session.scalars(
+                select(EnrolmentRow.recording_id).where(EnrolmentRow.person_id == person_id)
+            )
+            return sorted(set(rows))
+
+    async def current_names(self, caller: Caller, person_ids: set[str]) -> dict[str, str]:
+        if not person_ids:
+            return {}
+        async with self.database.sessions() as session:
+            rows = await session.scalars(
+                select(PersonRow).where(
+                    PersonRow.owner == caller.owner, PersonRow.id.in_(sorted(person_ids))
+                )
+            )
+            return {row.id: row.name for row in rows}
 
 
 def provide_people(state: State) -> PeopleService:

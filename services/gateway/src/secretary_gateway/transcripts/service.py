@@ -36,7 +36,8 @@ MAX_NAME_LENGTH = 100
 
 def speakers_of(transcript: Transcript, names: dict[str, str]) -> Speakers:
     labels = speaker_labels(transcript)
-    resolved = resolve_speakers(labels, names)
+    recognised = {s.id: s.name for s in transcript.speakers if s.name}
+    resolved = resolve_speakers(labels, {**recognised, **names})
     shown: dict[str, SpeakerOut] = {}
     for label in labels:
         canonical, name = resolved[label]
@@ -91,14 +92,31 @@ class TranscriptService:
             )
         return Transcript.model_validate_json(stored.body)
 
+    async def _with_people(self, caller: Caller, transcript: Transcript) -> Transcript:
+        """The people recognised by voice under their current names (a rename reaches every
+        transcript); a person since deleted leaves their name as a plain name."""
+        ids = {s.person_id for s in transcript.speakers if s.person_id}
+        people = PeopleService(self.database, self.broker, self.settings)
+        current = await people.current_names(caller, ids)
+        speakers = []
+        for speaker in transcript.speakers:
+            if speaker.person_id and speaker.person_id not in current:
+                speaker = speaker.model_copy(update={"person_id": None, "match": None})
+            elif speaker.person_id and speaker.match and speaker.match.applied:
+                speaker = speaker.model_copy(update={"name": current[speaker.person_id]})
+            speakers.append(speaker)
+        return transcript.model_copy(update={"speakers": speakers})
+
     async def named(self, caller: Caller, recording_id: str) -> tuple[RecordingRow, Transcript]:
         """The transcript as every export shows it: names given and merges applied."""
         row = await owned_recording(self.database, caller, recording_id)
-        return row, apply_speaker_names(await self.stored(row), row.speaker_names or {})
+        transcript = await self._with_people(caller, await self.stored(row))
+        return row, apply_speaker_names(transcript, row.speaker_names or {})
 
     async def speakers(self, caller: Caller, recording_id: str) -> Speakers:
         row = await owned_recording(self.database, caller, recording_id)
-        return speakers_of(await self.stored(row), row.speaker_names or {})
+        transcript = await self._with_people(caller, await self.stored(row))
+        return speakers_of(transcript, row.speaker_names or {})
 
     async def name_speakers(
         self, caller: Caller, recording_id: str, given: dict[str, str | None]
