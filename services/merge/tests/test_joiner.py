@@ -132,10 +132,15 @@ async def test_speakers_are_recognised_among_their_owners_people_before_announci
 
     js = nats_client.jetstream()
     maria, tom = [1.0] + [0.0] * 191, [0.0, 1.0] + [0.0] * 190
+    # someone whose voice is only somewhat like Tom's (cosine 0.8, between the thresholds)
+    like_tom = [0.0, 0.8, 0.6] + [0.0] * 189
     owner = f"team-{uuid.uuid4().hex[:6]}"
     snapshot = Voiceprints(
         owner=owner,
-        people=[VoiceprintPerson(person_id="p-maria", name="Maria", embeddings=[maria])],
+        people=[
+            VoiceprintPerson(person_id="p-maria", name="Maria", embeddings=[maria]),
+            VoiceprintPerson(person_id="p-tom", name="Tom", embeddings=[tom]),
+        ],
     )
     await (await js.key_value(BUCKETS.voiceprints)).put(
         owner_key(owner), snapshot.model_dump_json().encode()
@@ -147,7 +152,7 @@ async def test_speakers_are_recognised_among_their_owners_people_before_announci
         result = await objects.get_model(js, diarization.result, DiarizationResult)
         result.voices = [
             SpeakerVoice(speaker="SPEAKER_00", embedding=maria, speech_s=20.0),
-            SpeakerVoice(speaker="SPEAKER_01", embedding=tom, speech_s=20.0),
+            SpeakerVoice(speaker="SPEAKER_01", embedding=like_tom, speech_s=20.0),
         ]
         await objects.put_model(
             js, BUCKETS.artifacts, artifact_object_name(recording_id, "diarization"), result
@@ -164,9 +169,11 @@ async def test_speakers_are_recognised_among_their_owners_people_before_announci
     named = await merged(owner)
     assert [(s.id, s.name, s.person_id) for s in named.speakers] == [
         ("SPEAKER_00", "Maria", "p-maria"),
-        ("SPEAKER_01", None, None),
+        ("SPEAKER_01", None, "p-tom"),  # suggested, not named
     ]
     assert named.speakers[0].match is not None and named.speakers[0].match.applied
+    assert named.speakers[1].match is not None and not named.speakers[1].match.applied
+    assert named.speakers[1].match.score == 0.8
     # the same voices for another owner: nobody is known there
     stranger = await merged("someone-else")
     assert all(s.name is None and s.person_id is None for s in stranger.speakers)
