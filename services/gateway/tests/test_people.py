@@ -127,6 +127,17 @@ async def test_a_renamed_person_is_renamed_everywhere_and_a_forgotten_one_leaves
         enrolled_from
     ]
 
+    # Maria and "Masha" are one person: Masha's voiceprint and names become Maria's
+    await api.patch(f"/v1/recordings/{enrolled_from}/speakers", json={"SPEAKER_01": "Masha"})
+    masha = next(p for p in (await api.get("/v1/people")).json()["items"] if p["name"] == "Masha")
+    merged = await api.post(f"/v1/people/{masha['id']}/merge", json={"into": maria["id"]})
+    assert merged.status_code == 200, merged.text
+    assert merged.json()["name"] == "Maria Petrova" and merged.json()["speech_s"] == 70.0
+    assert [p["name"] for p in (await api.get("/v1/people")).json()["items"]] == ["Maria Petrova"]
+    assert (await api.get(f"/v1/people/{masha['id']}")).status_code == 404
+    self_merge = await api.post(f"/v1/people/{maria['id']}/merge", json={"into": maria["id"]})
+    assert self_merge.status_code == 400
+
     assert (await api.delete(f"/v1/people/{maria['id']}")).status_code == 204
     assert (await api.get(f"/v1/people/{maria['id']}")).status_code == 404
     shown = (await api.get(f"/v1/recordings/{recognised_in}/transcript")).json()["speakers"][0]

@@ -131,6 +131,8 @@ class PersonRow(Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # merged into another person: transcripts that name this one show that one
+    merged_into: Mapped[str | None] = mapped_column(String(32), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

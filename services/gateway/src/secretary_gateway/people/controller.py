@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, patch
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
 from secretary_gateway.http import Caller, errors
-from secretary_gateway.people.schemas import Person, PersonList, PersonRecordings, Rename
+from secretary_gateway.people.schemas import Merge, Person, PersonList, PersonRecordings, Rename
 from secretary_gateway.people.service import PeopleService, provide_people
 
 
@@ -57,6 +57,22 @@ class PeopleController(Controller):
         people: NamedDependency[PeopleService],
     ) -> Person:
         return await people.rename(caller, person_id, data.name)
+
+    @post(
+        "/{person_id:str}/merge",
+        operation_id="mergePeople",
+        status_code=200,
+        summary="Two people who are one: this one's voiceprint and transcripts become `into`'s.",
+        responses=errors(400, 403, 404),
+    )
+    async def merge(
+        self,
+        person_id: FromPath[str],
+        data: JSONBody[Merge],
+        caller: NamedDependency[Caller],
+        people: NamedDependency[PeopleService],
+    ) -> Person:
+        return await people.merge(caller, person_id, data.into)
 
     @delete(
         "/{person_id:str}",

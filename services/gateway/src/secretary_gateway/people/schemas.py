@@ -22,3 +22,7 @@ class Rename(BaseModel):
 
 class PersonRecordings(BaseModel):
     items: list[str] = Field(description="Recording ids.")
+
+
+class Merge(BaseModel):
+    into: str = Field(description="The person who stays.")

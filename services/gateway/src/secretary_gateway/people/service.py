@@ -128,7 +128,7 @@ class PeopleService:
             people = (
                 await session.scalars(
                     select(PersonRow)
-                    .where(PersonRow.owner == caller.owner)
+                    .where(PersonRow.owner == caller.owner, PersonRow.merged_into.is_(None))
                     .order_by(PersonRow.name)
                 )
             ).all()
@@ -153,7 +153,7 @@ class PeopleService:
     async def _owned(self, caller: Caller, person_id: str) -> PersonRow:
         async with self.database.sessions() as session:
             person = await session.get(PersonRow, person_id)
-        if person is None or person.owner != caller.owner:
+        if person is None or person.owner != caller.owner or person.merged_into:
             raise ApiError(404, "person_not_found", f"No person with id {person_id}.")
         return person
 
@@ -184,6 +184,31 @@ class PeopleService:
             await session.execute(delete(PersonRow).where(PersonRow.id == person_id))
         await self.write_snapshot(caller.owner)
 
+    async def merge(self, caller: Caller, person_id: str, into: str) -> Person:
+        """Two people who are one: `person_id`'s voiceprint becomes `into`'s, and transcripts
+        that named `person_id` show `into`."""
+        if person_id == into:
+            raise ApiError(400, "invalid_merge", "A person cannot be merged into themselves.")
+        await self._owned(caller, person_id)
+        await self._owned(caller, into)
+        async with self.database.sessions.begin() as session:
+            enrolments = await session.scalars(
+                select(EnrolmentRow).where(EnrolmentRow.person_id == person_id)
+            )
+            for enrolment in enrolments:
+                enrolment.person_id = into
+            merged = await session.get(PersonRow, person_id)
+            assert merged is not None
+            merged.merged_into = into
+            # whoever was merged into `person_id` before follows it
+            earlier = await session.scalars(
+                select(PersonRow).where(PersonRow.merged_into == person_id)
+            )
+            for person in earlier:
+                person.merged_into = into
+        await self.write_snapshot(caller.owner)
+        return await self.get(caller, into)
+
     async def recordings(self, caller: Caller, person_id: str) -> list[str]:
         await self._owned(caller, person_id)
         async with self.database.sessions() as session:
@@ -192,16 +217,26 @@ class PeopleService:
             )
             return sorted(set(rows))
 
-    async def current_names(self, caller: Caller, person_ids: set[str]) -> dict[str, str]:
+    async def current(self, caller: Caller, person_ids: set[str]) -> dict[str, PersonRow]:
+        """Each id as the person it now is (itself, or whom it was merged into); a deleted
+        person is missing."""
         if not person_ids:
             return {}
         async with self.database.sessions() as session:
-            rows = await session.scalars(
-                select(PersonRow).where(
-                    PersonRow.owner == caller.owner, PersonRow.id.in_(sorted(person_ids))
+            rows = {
+                row.id: row
+                for row in await session.scalars(
+                    select(PersonRow).where(PersonRow.owner == caller.owner)
                 )
-            )
-            return {row.id: row.name for row in rows}
+            }
+        found = {}
+        for person_id in person_ids:
+            person = rows.get(person_id)
+            while person is not None and person.merged_into:
+                person = rows.get(person.merged_into)
+            if person is not None:
+                found[person_id] = person
+        return found
 
 
 def provide_people(state: State) -> PeopleService:

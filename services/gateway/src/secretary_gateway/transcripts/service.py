@@ -97,13 +97,16 @@ class TranscriptService:
         transcript); a person since deleted leaves their name as a plain name."""
         ids = {s.person_id for s in transcript.speakers if s.person_id}
         people = PeopleService(self.database, self.broker, self.settings)
-        current = await people.current_names(caller, ids)
+        current = await people.current(caller, ids)
         speakers = []
         for speaker in transcript.speakers:
-            if speaker.person_id and speaker.person_id not in current:
+            person = current.get(speaker.person_id or "")
+            if speaker.person_id and person is None:
                 speaker = speaker.model_copy(update={"person_id": None, "match": None})
-            elif speaker.person_id and speaker.match and speaker.match.applied:
-                speaker = speaker.model_copy(update={"name": current[speaker.person_id]})
+            elif person is not None:
+                applied = speaker.match is not None and speaker.match.applied
+                update = {"person_id": person.id, **({"name": person.name} if applied else {})}
+                speaker = speaker.model_copy(update=update)
             speakers.append(speaker)
         return transcript.model_copy(update={"speakers": speakers})
 

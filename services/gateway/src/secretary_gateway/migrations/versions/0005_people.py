@@ -19,6 +19,7 @@ def upgrade() -> None:
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column("owner", sa.String(200), nullable=False, index=True),
         sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("merged_into", sa.String(32), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_table(
