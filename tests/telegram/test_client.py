@@ -1,7 +1,7 @@
 """The Telegram door driven through kurigram itself: raw MTProto updates, serialized and read
 back as they come off the wire, go through the client's dispatcher, its parsers and the
 filters and handler that `secretary_ingest.telegram.client.register` installs; only the
-network stands in (`telegram_door.offline_client`). A filter or registration mistake fails
+network stands in (`tests.telegram.door.offline_client`). A filter or registration mistake fails
 here."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from pyrogram.raw.core import TLObject
 from secretary_ingest.telegram.client import register
 from secretary_runtime.nats_server import NatsServer
 
-from services.ingest.tests.telegram_door import Harness, offline_client, open_harness
+from tests.telegram.door import Harness, offline_client, open_harness
 
 MARIA, OLEG = 42, 43
 

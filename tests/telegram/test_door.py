@@ -1,7 +1,7 @@
 """The Telegram door. No Telegram server can exist here: messages are real
 `pyrogram.types.Message` objects and the client is a fake whose `stream_media` streams bytes;
 everything behind it is real: the gateway (uvicorn, its read model on SQLite), nats-server,
-the Object Store, KV, events (see `telegram_door.py`)."""
+the Object Store, KV, events (see `door.py`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,6 @@ from secretary_contracts import (
     Speaker,
     Stage,
     Transcript,
-    TranscriptReady,
     TranscriptSegment,
     TranscriptWord,
 )
@@ -35,7 +34,6 @@ from secretary_contracts.messaging import (
     QUESTION_ASKED,
     RECORDING_DELETED,
     SPEAKERS_NAMED,
-    TRANSCRIPT_READY,
     artifact_object_name,
 )
 from secretary_ingest.settings import IngestSettings
@@ -44,9 +42,10 @@ from secretary_runtime import objects
 from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
+from secretary_testing import pipeline
 from secretary_testing.events import published
 
-from services.ingest.tests.telegram_door import (
+from tests.telegram.door import (
     CHUNK,
     FakeTelegram,
     Harness,
@@ -211,23 +210,7 @@ TWO_VOICES = Transcript(
 async def _finish(h: Harness, recording_id: str, transcript: Transcript = TWO_VOICES) -> None:
     """Stands in for the pipeline: the transcript is stored and announced; the gateway
     projects it, the chat receives it."""
-    ref = await objects.put_model(
-        h.nats.jetstream(),
-        BUCKETS.artifacts,
-        artifact_object_name(recording_id, "transcript"),
-        transcript,
-    )
-    await EventPublisher(h.bot.broker).publish(
-        TRANSCRIPT_READY,
-        TranscriptReady(
-            recording_id=recording_id,
-            transcript=ref,
-            language=transcript.language,
-            duration_s=transcript.duration_s,
-            speaker_count=len(transcript.speakers),
-            segment_count=len(transcript.segments),
-        ),
-    )
+    await pipeline.finish(h.nats.jetstream(), recording_id, transcript)
     for _ in range(200):
         stored = await h.bot.state.recording(recording_id)
         if stored is not None and stored.delivered:
@@ -537,23 +520,7 @@ async def _until_forgotten(h: Harness, recording_id: str) -> None:
 
 async def _finish_over_rest(h: Harness, recording_id: str, transcript: Transcript) -> None:
     """As `_finish`, for a recording no chat sent: done once the gateway says so."""
-    ref = await objects.put_model(
-        h.nats.jetstream(),
-        BUCKETS.artifacts,
-        artifact_object_name(recording_id, "transcript"),
-        transcript,
-    )
-    await EventPublisher(h.bot.broker).publish(
-        TRANSCRIPT_READY,
-        TranscriptReady(
-            recording_id=recording_id,
-            transcript=ref,
-            language=transcript.language,
-            duration_s=transcript.duration_s,
-            speaker_count=len(transcript.speakers),
-            segment_count=len(transcript.segments),
-        ),
-    )
+    await pipeline.finish(h.nats.jetstream(), recording_id, transcript)
     for _ in range(200):
         state = (await h.rest.get(f"/v1/recordings/{recording_id}")).json()
         if state["status"] == "done":
