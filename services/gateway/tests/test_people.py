@@ -3,7 +3,6 @@ the recording, removes it; the snapshot merge matches against follows; never acr
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -85,7 +84,6 @@ async def test_naming_enrols_and_taking_back_or_deleting_forgets(
     async with running_gateway(gateway_settings, owner=f"{owner}-other") as other:
         assert (await other.get("/v1/people")).json()["items"] == []
     assert await _snapshot(nats_client, f"{owner}-other") is None
-    await asyncio.sleep(0)
 
 
 async def test_a_renamed_person_is_renamed_everywhere_and_a_forgotten_one_leaves_a_plain_name(

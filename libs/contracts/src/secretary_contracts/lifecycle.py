@@ -51,13 +51,9 @@ class RecordingStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
 
-    @property
-    def settled(self) -> bool:
-        """Nothing more will happen to the recording by itself."""
-        return self in (RecordingStatus.DONE, RecordingStatus.FAILED)
-
 
 SETTLED_STATUSES = (RecordingStatus.DONE, RecordingStatus.FAILED)
+"""Nothing more will happen to a recording by itself."""
 
 
 class QuestionStatus(StrEnum):

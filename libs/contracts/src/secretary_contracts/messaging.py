@@ -306,9 +306,5 @@ def owner_key(owner: str) -> str:
     return base64.urlsafe_b64encode(owner.encode()).decode().rstrip("=")
 
 
-def owner_settings_key(owner: str) -> str:
-    return owner_key(owner)
-
-
 def artifact_object_name(recording_id: str, kind: str) -> str:
     return f"{recording_id}/{kind}.json"

@@ -6,13 +6,13 @@ from __future__ import annotations
 from nats.js import JetStreamContext
 from nats.js.errors import KeyNotFoundError
 from secretary_contracts import OwnerSettings
-from secretary_contracts.messaging import BUCKETS, owner_settings_key
+from secretary_contracts.messaging import BUCKETS, owner_key
 
 
 async def read_owner_settings(js: JetStreamContext, owner: str) -> OwnerSettings:
     kv = await js.key_value(BUCKETS.owner_settings)
     try:
-        entry = await kv.get(owner_settings_key(owner))
+        entry = await kv.get(owner_key(owner))
     except KeyNotFoundError:
         return OwnerSettings()
     return OwnerSettings.model_validate_json(entry.value or b"{}")
@@ -20,4 +20,4 @@ async def read_owner_settings(js: JetStreamContext, owner: str) -> OwnerSettings
 
 async def write_owner_settings(js: JetStreamContext, owner: str, settings: OwnerSettings) -> None:
     kv = await js.key_value(BUCKETS.owner_settings)
-    await kv.put(owner_settings_key(owner), settings.model_dump_json().encode())
+    await kv.put(owner_key(owner), settings.model_dump_json().encode())
