@@ -39,6 +39,7 @@ class FakeTelegram:
     sent: list[dict[str, Any]] = field(default_factory=list)
     edits: list[tuple[float, int, str]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
+    voices: list[dict[str, Any]] = field(default_factory=list)
     streamed: list[str] = field(default_factory=list)
     flood_waits: int = 0
     _next_id: int = 1000
@@ -67,6 +68,13 @@ class FakeTelegram:
             {"chat_id": chat_id, "name": document.name, "body": document.getvalue(), **kwargs}
         )
         return self._message(chat_id)
+
+    async def send_voice(self, chat_id: int, voice: Any, **kwargs: Any) -> types.Message:
+        message = self._message(chat_id)
+        self.voices.append(
+            {"chat_id": chat_id, "body": voice.getvalue(), "id": message.id, **kwargs}
+        )
+        return message
 
     async def stream_media(self, message: types.Message) -> AsyncIterator[bytes]:
         media = (
@@ -101,7 +109,13 @@ def offline_client(fake: FakeTelegram) -> pyrogram.Client:
     )
     client.is_connected = True  # to a network that is `fake`
     client.invoke = fake.invoke  # type: ignore[method-assign]
-    for name in ("send_message", "edit_message_text", "send_document", "stream_media"):
+    for name in (
+        "send_message",
+        "edit_message_text",
+        "send_document",
+        "send_voice",
+        "stream_media",
+    ):
         setattr(client, name, getattr(fake, name))
     return client
 

@@ -474,9 +474,9 @@ async def test_both_doors_follow_one_set_of_rules(harness: Harness) -> None:
         (await harness.rest.get(f"/v1/recordings/{r}/speakers")).json() for r in (by_chat, by_rest)
     ]
     assert speakers[0] == speakers[1]
-    assert speakers[0]["speakers"] == [
-        {"id": "SPEAKER_00", "name": "Maria", "merged": []},
-        {"id": "SPEAKER_01", "name": "Tom", "merged": ["SPEAKER_02"]},
+    assert [(s["id"], s["name"], s["merged"]) for s in speakers[0]["speakers"]] == [
+        ("SPEAKER_00", "Maria", []),
+        ("SPEAKER_01", "Tom", ["SPEAKER_02"]),
     ]
     exported = [
         (await harness.rest.get(f"/v1/recordings/{r}/transcript", params={"format": "txt"})).text

@@ -115,10 +115,11 @@ async def test_a_renamed_person_is_renamed_everywhere_and_a_forgotten_one_leaves
 
     renamed = await api.patch(f"/v1/people/{maria['id']}", json={"name": "Maria Petrova"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "Maria Petrova"
-    text = (
-        await api.get(f"/v1/recordings/{recognised_in}/transcript", params={"format": "txt"})
-    ).text
-    assert text.startswith("[00:00:00] Maria Petrova: Good morning")
+    for recording_id in (recognised_in, enrolled_from):  # recognised in, and named in
+        text = (
+            await api.get(f"/v1/recordings/{recording_id}/transcript", params={"format": "txt"})
+        ).text
+        assert text.startswith("[00:00:00] Maria Petrova: Good morning")
     speakers = (await api.get(f"/v1/recordings/{recognised_in}/speakers")).json()["speakers"]
     assert speakers[0]["name"] == "Maria Petrova"
     assert (await api.get(f"/v1/people/{maria['id']}/recordings")).json()["items"] == [

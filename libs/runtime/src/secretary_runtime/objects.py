@@ -148,3 +148,28 @@ async def delete_object(js: JetStreamContext, bucket: str, name: str) -> None:
         await store.delete(name)
     except Exception:  # already gone: deletion is idempotent
         return
+
+
+async def read_range(
+    js: JetStreamContext, bucket: str, name: str, start: int, length: int
+) -> AsyncIterator[bytes]:
+    """Yields `length` bytes of an object from byte `start` on, one chunk at a time.
+
+    The Object Store can only be read from its first chunk, so the chunks before `start` are
+    received and dropped: memory stays at one chunk, time grows with `start`."""
+    store = await js.object_store(bucket)
+    info = await store.get_info(name)
+    end = min(start + length, info.size or 0)
+    if start >= end:
+        return
+    subject = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=bucket, obj=info.nuid)
+    subscription = await js.subscribe(subject, ordered_consumer=True)
+    try:
+        position = 0
+        while position < end:
+            chunk = (await subscription.next_msg(timeout=10)).data
+            chunk_start, position = position, position + len(chunk)
+            if position > start:
+                yield chunk[max(0, start - chunk_start) : end - chunk_start]
+    finally:
+        await subscription.unsubscribe()

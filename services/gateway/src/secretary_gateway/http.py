@@ -18,6 +18,7 @@ ERROR_DESCRIPTIONS = {
     403: ("Not allowed", "owner_not_allowed", "This key may not act for telegram:7."),
     404: ("Not found, or not yours", "recording_not_found", "No recording with id 5f2b…."),
     409: ("Not ready yet", "transcript_not_ready", "The recording is processing; try later."),
+    410: ("Gone", "audio_removed", "The audio was removed by the retention policy."),
     413: ("Too large", "too_large", "The upload exceeds the limit of 4294967296 bytes."),
     415: ("Not multipart", "unsupported_media_type", "Send the file as multipart/form-data."),
     503: ("Temporarily unavailable", "unavailable", "The recording could not be queued."),

@@ -35,6 +35,12 @@ class IngestSettings(ServiceSettings):
     telegram_status_interval_s: float = Field(
         default=3.0, gt=0, description="At most one status-message edit per this many seconds."
     )
+    telegram_ask_who_min_speech_s: float = Field(
+        default=20.0,
+        ge=0,
+        description="After a transcript, a voice clip asks who each unnamed speaker with at"
+        " least this much speech is (only while the gateway enrols voiceprints).",
+    )
 
     @field_validator("telegram_allowed_users", mode="before")
     @classmethod

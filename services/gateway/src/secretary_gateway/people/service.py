@@ -13,13 +13,20 @@ import uuid
 from faststream.nats import NatsBroker
 from litestar.datastructures import State
 from nats.js.errors import KeyNotFoundError, ObjectNotFoundError
-from secretary_contracts import DiarizationResult, ObjectRef
-from secretary_contracts.messaging import BUCKETS, artifact_object_name, owner_key
+from secretary_contracts import DiarizationResult, ObjectRef, SpeakersNamed
+from secretary_contracts.messaging import (
+    BUCKETS,
+    SPEAKERS_NAMED,
+    artifact_object_name,
+    owner_key,
+    speakers_named_message_id,
+)
 from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
 from secretary_runtime import objects
+from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import delete, func, select
 
-from secretary_gateway.db import Database, EnrolmentRow, PersonRow
+from secretary_gateway.db import Database, EnrolmentRow, PersonRow, RecordingRow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
 from secretary_gateway.people.schemas import Person, PersonList
@@ -161,8 +168,32 @@ class PeopleService:
         person = await self._owned(caller, person_id)
         return next(p for p in (await self.everyone(caller)).items if p.id == person.id)
 
+    async def _names_follow(self, caller: Caller, person_id: str, name: str) -> None:
+        """The speakers the owner named and enrolled for this person are called `name` in
+        their recordings too, announced as any naming is."""
+        changed: dict[str, dict[str, str]] = {}
+        async with self.database.sessions.begin() as session:
+            enrolments = await session.scalars(
+                select(EnrolmentRow).where(EnrolmentRow.person_id == person_id)
+            )
+            for enrolment in enrolments:
+                row = await session.get(RecordingRow, enrolment.recording_id)
+                names = dict(row.speaker_names or {}) if row is not None else {}
+                if row is None or row.owner != caller.owner or enrolment.speaker not in names:
+                    continue
+                names[enrolment.speaker] = name
+                row.speaker_names = names
+                changed[row.id] = names
+        publisher = EventPublisher(self.broker)
+        for recording_id, names in changed.items():
+            event = SpeakersNamed(recording_id=recording_id, owner=caller.owner, names=names)
+            await publisher.publish(
+                SPEAKERS_NAMED, event, message_id=speakers_named_message_id(event)
+            )
+
     async def rename(self, caller: Caller, person_id: str, name: str) -> Person:
-        """Every transcript the person was recognised in shows the new name."""
+        """Every transcript of the person shows the new name: those they were recognised in,
+        and those they were named and enrolled in."""
         name = name.strip()
         if not 0 < len(name) <= MAX_NAME_LENGTH:
             raise ApiError(
@@ -173,6 +204,7 @@ class PeopleService:
             person = await session.get(PersonRow, person_id)
             assert person is not None
             person.name = name
+        await self._names_follow(caller, person_id, name)
         await self.write_snapshot(caller.owner)
         return await self.get(caller, person_id)
 
@@ -206,6 +238,10 @@ class PeopleService:
             )
             for person in earlier:
                 person.merged_into = into
+            stays = await session.get(PersonRow, into)
+            assert stays is not None
+            name = stays.name
+        await self._names_follow(caller, into, name)
         await self.write_snapshot(caller.owner)
         return await self.get(caller, into)
 

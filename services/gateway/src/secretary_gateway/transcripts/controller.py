@@ -121,6 +121,29 @@ class TranscriptController(Controller):
         return await transcripts.name_speakers(caller, recording_id, data)
 
     @get(
+        "/speakers/{speaker:str}/clip",
+        operation_id="getSpeakerClip",
+        summary="Up to ten seconds of one speaker's clearest speech, as Ogg/Opus.",
+        description="The longest stretch of the speaker's speech that nobody talks over, to"
+        " tell who it is before naming them. A merged label plays the speaker it is shown as.",
+        media_type="audio/ogg",
+        responses=errors(403, 404, 409, 410),
+    )
+    async def get_speaker_clip(
+        self,
+        recording_id: FromPath[str],
+        speaker: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+    ) -> Response[bytes]:
+        clip = await transcripts.clip(caller, recording_id, speaker)
+        return Response(
+            clip,
+            media_type="audio/ogg",
+            headers={"Content-Disposition": f'inline; filename="{_ascii(speaker)}.ogg"'},
+        )
+
+    @get(
         "/summary",
         operation_id="getSummary",
         summary="Summary, decisions and action items, once the llm service has written them.",

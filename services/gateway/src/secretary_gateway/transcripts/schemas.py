@@ -5,14 +5,36 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 
+class Suggestion(BaseModel):
+    """A person whose voice is close, but not close enough to give the name."""
+
+    person_id: str
+    name: str = Field(examples=["Maria"])
+    score: float = Field(examples=[0.81])
+
+
 class SpeakerOut(BaseModel):
     id: str = Field(examples=["SPEAKER_00"])
-    name: str = Field(examples=["Maria"])
+    name: str = Field(examples=["Maria"], description="The label itself while it has no name.")
+    named: bool = Field(
+        default=False, description="A name was given, by the owner or by a recognised voice."
+    )
     merged: list[str] = Field(
         default_factory=list, description="Other labels shown as this speaker."
     )
+    speech_s: float = Field(
+        default=0.0, description="Seconds of transcribed speech, merged labels included."
+    )
+    person_id: str | None = Field(
+        default=None, description="The person recognised by voice (GET /v1/people/{id})."
+    )
+    suggestion: Suggestion | None = None
 
 
 class Speakers(BaseModel):
     speakers: list[SpeakerOut]
     names: dict[str, str] = Field(description="Every name or merge given so far, by label.")
+    voiceprints: bool = Field(
+        default=False,
+        description="Naming a speaker enrols their voice, recognised in later recordings.",
+    )

@@ -3,6 +3,7 @@ naming speakers; the summary in the same names."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -13,6 +14,7 @@ from secretary_contracts.messaging import (
     BUCKETS,
     SPEAKERS_NAMED,
     artifact_object_name,
+    audio_object_name,
     speakers_named_message_id,
 )
 from secretary_contracts.speakers import (
@@ -21,6 +23,7 @@ from secretary_contracts.speakers import (
     resolve_speakers,
     speaker_labels,
 )
+from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 
 from secretary_gateway.db import Database, RecordingRow, TranscriptRow
@@ -29,21 +32,45 @@ from secretary_gateway.http import Caller
 from secretary_gateway.people.service import PeopleService
 from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
-from secretary_gateway.transcripts.schemas import SpeakerOut, Speakers
+from secretary_gateway.transcripts import clips
+from secretary_gateway.transcripts.schemas import SpeakerOut, Speakers, Suggestion
 
 MAX_NAME_LENGTH = 100
 
 
-def speakers_of(transcript: Transcript, names: dict[str, str]) -> Speakers:
+def speakers_of(
+    transcript: Transcript, names: dict[str, str], people: dict[str, str] | None = None
+) -> Speakers:
+    """Each speaker as shown: its name, the labels merged into it, how long it speaks, and the
+    person its voice was recognised as or is close to (`people`: their names by id)."""
     labels = speaker_labels(transcript)
+    originals = {s.id: s for s in transcript.speakers}
     recognised = {s.id: s.name for s in transcript.speakers if s.name}
     resolved = resolve_speakers(labels, {**recognised, **names})
+    speech: dict[str, float] = {}
+    for segment in transcript.segments:
+        if segment.speaker is not None:
+            speech[segment.speaker] = speech.get(segment.speaker, 0.0) + segment.end - segment.start
     shown: dict[str, SpeakerOut] = {}
     for label in labels:
         canonical, name = resolved[label]
-        speaker = shown.setdefault(canonical, SpeakerOut(id=canonical, name=name))
+        speaker = shown.setdefault(
+            canonical, SpeakerOut(id=canonical, name=name, named=name != canonical)
+        )
         if label != canonical:
             speaker.merged.append(label)
+        speaker.speech_s = round(speaker.speech_s + speech.get(label, 0.0), 1)
+        original = originals.get(label)
+        if label != canonical or label in names or original is None or not original.person_id:
+            continue
+        if original.match is None or original.match.applied:
+            speaker.person_id = original.person_id
+        elif original.person_id in (people or {}):
+            speaker.suggestion = Suggestion(
+                person_id=original.person_id,
+                name=(people or {})[original.person_id],
+                score=original.match.score,
+            )
     return Speakers(speakers=list(shown.values()), names=names)
 
 
@@ -92,9 +119,12 @@ class TranscriptService:
             )
         return Transcript.model_validate_json(stored.body)
 
-    async def _with_people(self, caller: Caller, transcript: Transcript) -> Transcript:
+    async def _with_people(
+        self, caller: Caller, transcript: Transcript
+    ) -> tuple[Transcript, dict[str, str]]:
         """The people recognised by voice under their current names (a rename reaches every
-        transcript); a person since deleted leaves their name as a plain name."""
+        transcript); a person since deleted leaves their name as a plain name. With the
+        transcript, the names of the people it points at, by id."""
         ids = {s.person_id for s in transcript.speakers if s.person_id}
         people = PeopleService(self.database, self.broker, self.settings)
         current = await people.current(caller, ids)
@@ -108,18 +138,60 @@ class TranscriptService:
                 update = {"person_id": person.id, **({"name": person.name} if applied else {})}
                 speaker = speaker.model_copy(update=update)
             speakers.append(speaker)
-        return transcript.model_copy(update={"speakers": speakers})
+        people_names = {person.id: person.name for person in current.values()}
+        return transcript.model_copy(update={"speakers": speakers}), people_names
 
     async def named(self, caller: Caller, recording_id: str) -> tuple[RecordingRow, Transcript]:
         """The transcript as every export shows it: names given and merges applied."""
         row = await owned_recording(self.database, caller, recording_id)
-        transcript = await self._with_people(caller, await self.stored(row))
+        transcript, _ = await self._with_people(caller, await self.stored(row))
         return row, apply_speaker_names(transcript, row.speaker_names or {})
 
     async def speakers(self, caller: Caller, recording_id: str) -> Speakers:
         row = await owned_recording(self.database, caller, recording_id)
-        transcript = await self._with_people(caller, await self.stored(row))
-        return speakers_of(transcript, row.speaker_names or {})
+        transcript, people = await self._with_people(caller, await self.stored(row))
+        shown = speakers_of(transcript, row.speaker_names or {}, people)
+        shown.voiceprints = self.settings.voiceprints
+        return shown
+
+    async def clip(self, caller: Caller, recording_id: str, speaker: str) -> bytes:
+        """Up to ten seconds of the speaker's clearest speech (a merged label: of the speaker
+        it is shown as), as Ogg/Opus."""
+        row, transcript = await self.named(caller, recording_id)
+        labels = speaker_labels(await self.stored(row))
+        if speaker not in labels:
+            raise ApiError(
+                404,
+                "unknown_speaker",
+                f"No speaker {speaker!r} in this recording (it has {', '.join(labels) or 'none'}).",
+            )
+        recognised = {s.id: s.name for s in transcript.speakers if s.name}
+        canonical = resolve_speakers(labels, {**recognised, **(row.speaker_names or {})})[speaker][
+            0
+        ]
+        span = clips.clearest_span(transcript, canonical)
+        if span is None:
+            raise ApiError(404, "no_speech", f"{speaker} has no transcribed speech to play.")
+        js = self.broker.connection.jetstream()
+        name = audio_object_name(recording_id)
+        try:
+            header = b"".join(
+                [
+                    c
+                    async for c in objects.read_range(
+                        js, BUCKETS.audio, name, 0, clips.WAV_HEADER_MAX_BYTES
+                    )
+                ]
+            )
+            start, length = clips.byte_range(span, clips.wav_data_offset(header))
+            pcm = b"".join(
+                [c async for c in objects.read_range(js, BUCKETS.audio, name, start, length)]
+            )
+        except ObjectNotFoundError as missing:
+            raise ApiError(
+                410, "audio_removed", "This recording's audio was removed; only its text is kept."
+            ) from missing
+        return await asyncio.to_thread(clips.to_ogg_opus, pcm)
 
     async def name_speakers(
         self, caller: Caller, recording_id: str, given: dict[str, str | None]
@@ -138,7 +210,7 @@ class TranscriptService:
         await EventPublisher(self.broker).publish(
             SPEAKERS_NAMED, named, message_id=speakers_named_message_id(named)
         )
-        return speakers_of(transcript, names)
+        return await self.speakers(caller, recording_id)
 
     async def summary(self, caller: Caller, recording_id: str) -> Summary:
         row = await owned_recording(self.database, caller, recording_id)

@@ -21,9 +21,10 @@ from secretary_runtime.logs import bound_recording
 from secretary_ingest.settings import IngestSettings
 from secretary_ingest.telegram.gateway import GatewayClient, GatewayError, GatewayUnavailable
 from secretary_ingest.telegram.media import incoming_media
-from secretary_ingest.telegram.state import ChatQuestion, ChatRecording, TelegramState
+from secretary_ingest.telegram.state import ChatClip, ChatQuestion, ChatRecording, TelegramState
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_ingest.telegram.texts import (
+    agrees,
     human_duration,
     human_size,
     language_of,
@@ -92,7 +93,13 @@ class TelegramBot:
             await self._command(message, language, text)
             return
         if text:
-            await self._question(message, language, text)
+            clip = None
+            if message.reply_to_message_id is not None:
+                clip = await self.state.clip(_chat_id(message), message.reply_to_message_id)
+            if clip is not None:
+                await self._name_from_clip(message, language, clip, text)
+            else:
+                await self._question(message, language, text)
             return
         media = incoming_media(message)
         if media is None:
@@ -227,7 +234,7 @@ class TelegramBot:
     async def catch_up(self, recording: ChatRecording) -> None:
         """Delivers a result the chat missed (a failure right after the upload)."""
         found = await self.gateway.recording(owner_of(recording.user_id), recording.recording_id)
-        if found is None or recording.delivered:
+        if found is None or (recording.delivered and recording.asked_all):
             return
         if found["status"] == RecordingStatus.DONE:
             await self.deliver_transcript(recording)
@@ -252,8 +259,68 @@ class TelegramBot:
         return True
 
     async def deliver_transcript(self, recording: ChatRecording) -> None:
-        await self.send_transcript(recording)
-        await self._settle(recording, RecordingStatus.DONE)
+        """The transcript once, then a voice clip for each speaker worth naming; a retry
+        after a failure in between sends only what is missing."""
+        current = await self.state.recording(recording.recording_id) or recording
+        if not current.delivered:
+            await self.send_transcript(current)
+            await self._settle(current, RecordingStatus.DONE)
+        if not current.asked_all:
+            await self.ask_who(current)
+
+    async def ask_who(self, recording: ChatRecording) -> None:
+        """A short clip of each unnamed speaker with enough speech, asking who it is (a voice
+        close to a known person asks whether it is them)."""
+        owner = owner_of(recording.user_id)
+        shown = await self.gateway.speakers(owner, recording.recording_id)
+        for speaker in shown["speakers"] if shown.get("voiceprints") else []:
+            if (
+                speaker["named"]
+                or speaker["speech_s"] < self.settings.telegram_ask_who_min_speech_s
+                or speaker["id"] in recording.asked
+            ):
+                continue
+            clip = await self.gateway.clip(owner, recording.recording_id, speaker["id"])
+            suggested = (speaker.get("suggestion") or {}).get("name")
+            caption = (
+                say(recording.language, "is_this", name=suggested, speaker=speaker["id"])
+                if suggested
+                else say(recording.language, "who_is_this", speaker=speaker["id"])
+            )
+            voice = io.BytesIO(clip)
+            voice.name = f"{speaker['id']}.ogg"
+            sent = await self.client.send_voice(
+                recording.chat_id,
+                voice,
+                caption=caption,
+                reply_to_message_id=recording.source_message_id,
+            )
+            await self.state.save_clip(
+                ChatClip(
+                    chat_id=recording.chat_id,
+                    message_id=sent.id,
+                    recording_id=recording.recording_id,
+                    speaker=speaker["id"],
+                    suggested=suggested,
+                )
+            )
+            recording.asked.append(speaker["id"])
+            await self._update(recording.recording_id, asked=recording.asked)
+        await self._update(recording.recording_id, asked_all=True)
+
+    async def _update(self, recording_id: str, **changes: Any) -> None:
+        current = await self.state.recording(recording_id)
+        if current is not None:
+            await self.state.save_recording(current.model_copy(update=changes))
+
+    async def _name_from_clip(
+        self, message: types.Message, language: str, clip: ChatClip, text: str
+    ) -> None:
+        name = clip.suggested if clip.suggested and agrees(text) else text
+        await self.gateway.name_speakers(
+            owner_of(_user_id(message)), clip.recording_id, {clip.speaker: name}
+        )
+        await self._reply(message, say(language, "enrolled", speaker=clip.speaker, name=name))
 
     async def deliver_failure(self, recording: ChatRecording, code: str, message: str) -> None:
         if await self._settle(recording, RecordingStatus.FAILED):
@@ -336,6 +403,7 @@ class TelegramBot:
             "/delete": self._delete,
             "/lang": self._lang,
             "/speakers": self._speakers,
+            "/people": self._people,
             "/ask": lambda message, language, args: self._question(
                 message, language, " ".join(args)
             ),
@@ -439,6 +507,60 @@ class TelegramBot:
             message,
             say(language, "speaker_named", speaker=label, name=name, recording_id=recording_id),
         )
+
+    async def _people(self, message: types.Message, language: str, args: list[str]) -> None:
+        """`/people` lists; `rename <n> <name>`, `merge <n> <into n>`, `forget <n>` act on
+        the person of that number in the list."""
+        owner = owner_of(_user_id(message))
+        people = await self.gateway.people(owner)
+        action = args[0].lower() if args else ""
+        wanted = {"rename": 3, "merge": 3, "forget": 2}
+        if action not in wanted or len(args) < wanted[action]:
+            lines = [
+                say(
+                    language,
+                    "people_line",
+                    number=number,
+                    name=person["name"],
+                    recordings=person["recordings"],
+                    speech=human_duration(float(person["speech_s"])),
+                )
+                for number, person in enumerate(people, start=1)
+            ]
+            if not lines:
+                await self._reply(message, say(language, "people_none"))
+                return
+            await self._reply(message, "\n".join([*lines, "", say(language, "people_help")]))
+            return
+
+        def numbered(value: str) -> dict[str, Any] | None:
+            index = int(value) - 1 if value.isdigit() else -1
+            return people[index] if 0 <= index < len(people) else None
+
+        references = args[1:3] if action == "merge" else args[1:2]
+        chosen = [numbered(value) for value in references]
+        if None in chosen:
+            unknown = references[chosen.index(None)]
+            await self._reply(message, say(language, "people_unknown", number=unknown))
+            return
+        person = chosen[0]
+        assert person is not None
+        if action == "rename":
+            name = " ".join(args[2:])
+            await self.gateway.rename_person(owner, person["id"], name)
+            await self._reply(
+                message, say(language, "person_renamed", old=person["name"], name=name)
+            )
+        elif action == "merge":
+            into = chosen[1]
+            assert into is not None
+            await self.gateway.merge_people(owner, person["id"], into["id"])
+            await self._reply(
+                message, say(language, "people_merged", name=person["name"], into=into["name"])
+            )
+        else:
+            await self.gateway.forget_person(owner, person["id"])
+            await self._reply(message, say(language, "person_forgotten", name=person["name"]))
 
     async def _question(self, message: types.Message, language: str, question: str) -> None:
         user = await self.state.user(_user_id(message))

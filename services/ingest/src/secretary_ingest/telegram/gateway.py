@@ -201,3 +201,35 @@ class GatewayClient:
         response = await self._call("PUT", "/v1/settings", owner, json={"language": language})
         chosen: str | None = response.json()["language"]
         return chosen
+
+    async def speakers(self, owner: str, recording_id: str) -> dict[str, Any]:
+        """The speakers as shown, with their speech time and any voice suggestion."""
+        response = await self._call("GET", f"/v1/recordings/{recording_id}/speakers", owner)
+        speakers: dict[str, Any] = response.json()
+        return speakers
+
+    async def clip(self, owner: str, recording_id: str, speaker: str) -> bytes:
+        """Up to ten seconds of the speaker's clearest speech, Ogg/Opus."""
+        response = await self._call(
+            "GET", f"/v1/recordings/{recording_id}/speakers/{speaker}/clip", owner
+        )
+        return response.content
+
+    async def people(self, owner: str) -> list[dict[str, Any]]:
+        response = await self._call("GET", "/v1/people", owner)
+        return list(response.json()["items"])
+
+    async def rename_person(self, owner: str, person_id: str, name: str) -> dict[str, Any]:
+        response = await self._call("PATCH", f"/v1/people/{person_id}", owner, json={"name": name})
+        person: dict[str, Any] = response.json()
+        return person
+
+    async def merge_people(self, owner: str, person_id: str, into: str) -> dict[str, Any]:
+        response = await self._call(
+            "POST", f"/v1/people/{person_id}/merge", owner, json={"into": into}
+        )
+        person: dict[str, Any] = response.json()
+        return person
+
+    async def forget_person(self, owner: str, person_id: str) -> None:
+        await self._call("DELETE", f"/v1/people/{person_id}", owner)

@@ -135,7 +135,7 @@ class TelegramNotifier:
 
     async def on_transcript(self, event: TranscriptReady) -> None:
         recording = await self.bot.state.recording(event.recording_id)
-        if recording is None or recording.delivered:
+        if recording is None or (recording.delivered and recording.asked_all):
             return  # not a Telegram recording, deleted, or sent already
         # read from the gateway: until it has projected the transcript it answers 409, and
         # the projection's retry asks again

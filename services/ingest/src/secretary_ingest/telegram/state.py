@@ -3,7 +3,9 @@ recording's status, names and transcript are the gateway's: this keeps none of t
 
 Keys: `rec.<recording id>` a recording sent from a chat; `user.<user id>` a user's
 preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became;
-`sha.<user id>.<sha256>` the same for its content (a file forwarded or re-uploaded).
+`sha.<user id>.<sha256>` the same for its content (a file forwarded or re-uploaded);
+`q.<question id>` a question asked in a chat; `clip.<chat id>.<message id>` the speaker a voice
+clip the bot sent asks about.
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ class ChatRecording(BaseModel):
     delivered: bool = Field(
         default=False, description="The chat has its final message (transcript or failure)."
     )
+    asked: list[str] = Field(
+        default_factory=list, description="Speakers whose voice clip the chat was sent."
+    )
+    asked_all: bool = Field(
+        default=False, description="Every unknown speaker worth asking about was asked about."
+    )
     created_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -41,6 +49,16 @@ class ChatQuestion(BaseModel):
     question_message_id: int
     language: str = "en"
     answer_message_id: int | None = None
+
+
+class ChatClip(BaseModel):
+    """A voice clip the bot sent to ask who a speaker is; a reply to it names them."""
+
+    chat_id: int
+    message_id: int
+    recording_id: str
+    speaker: str
+    suggested: str | None = None
 
 
 class UserState(BaseModel):
@@ -101,6 +119,15 @@ class TelegramState:
     async def save_question(self, question: ChatQuestion) -> None:
         await (await self.kv()).put(
             f"q.{question.question_id}", question.model_dump_json().encode()
+        )
+
+    async def clip(self, chat_id: int, message_id: int) -> ChatClip | None:
+        raw = await self._get(f"clip.{chat_id}.{message_id}")
+        return ChatClip.model_validate_json(raw) if raw else None
+
+    async def save_clip(self, clip: ChatClip) -> None:
+        await (await self.kv()).put(
+            f"clip.{clip.chat_id}.{clip.message_id}", clip.model_dump_json().encode()
         )
 
     async def forget(self, recording: ChatRecording) -> None:

@@ -17,6 +17,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/list — my recordings\n/get <id> — the transcript again\n"
             "/delete <id> — delete a recording and everything made from it\n"
             "/speakers <id> SPEAKER_00 Maria — name a speaker\n"
+            "/people — the people I recognise by voice\n"
             "/lang <code|auto> — the language of the next recording\n/ask <question>"
         ),
         "not_allowed": "Sorry, this bot is private. Ask its owner to add your id ({user_id}).",
@@ -56,6 +57,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "The service is restarting or busy; please try again in a minute.",
         "answer_failed": "❌ No answer: {message} (code: {code})",
         "sources": "Sources:",
+        "who_is_this": (
+            "🎙 Who is {speaker}? Reply to this message with their name, and I will recognise"
+            " their voice in your next recordings."
+        ),
+        "is_this": '🎙 Is this {name} ({speaker})? Reply "yes", or with the right name.',
+        "enrolled": "Got it: {speaker} is {name}. I will recognise this voice from now on.",
+        "people_none": (
+            "I recognise no one yet. Name a speaker (reply to a voice clip, or /speakers) and I"
+            " will know their voice in your next recordings."
+        ),
+        "people_line": "{number}. {name} · {recordings} recording(s) · {speech} of speech",
+        "people_help": (
+            "/people rename <n> <new name> · /people merge <n> <into n> · /people forget <n>"
+        ),
+        "people_unknown": "There is no person {number}; see /people.",
+        "person_renamed": "{old} is now {name}, in every transcript.",
+        "people_merged": "{name} and {into} are one person now: {into}.",
+        "person_forgotten": (
+            "{name}'s voiceprint is deleted: I will not recognise them any more. Transcripts"
+            " keep the name as plain text."
+        ),
     },
     "ru": {
         "start": (
@@ -69,6 +91,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/list — мои записи\n/get <id> — расшифровка ещё раз\n"
             "/delete <id> — удалить запись и всё, что из неё сделано\n"
             "/speakers <id> SPEAKER_00 Мария — назвать говорящего\n"
+            "/people — кого я узнаю по голосу\n"
             "/lang <код|auto> — язык следующей записи\n/ask <вопрос>"
         ),
         "not_allowed": (
@@ -110,6 +133,27 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Сервис перезапускается или занят; попробуйте через минуту.",
         "answer_failed": "❌ Ответа нет: {message} (код: {code})",
         "sources": "Источники:",
+        "who_is_this": (
+            "🎙 Кто это — {speaker}? Ответьте на это сообщение именем, и я буду узнавать этот"
+            " голос в следующих записях."
+        ),
+        "is_this": "🎙 Это {name} ({speaker})? Ответьте «да» или правильным именем.",
+        "enrolled": "Понял: {speaker} — это {name}. Теперь я буду узнавать этот голос.",
+        "people_none": (
+            "Я пока никого не узнаю. Назовите говорящего (ответом на голосовой фрагмент или"
+            " /speakers), и я узнаю его голос в следующих записях."
+        ),
+        "people_line": "{number}. {name} · записей: {recordings} · речи: {speech}",
+        "people_help": (
+            "/people rename <n> <новое имя> · /people merge <n> <в n> · /people forget <n>"
+        ),
+        "people_unknown": "Человека под номером {number} нет; см. /people.",
+        "person_renamed": "{old} теперь {name} во всех расшифровках.",
+        "people_merged": "{name} и {into} теперь один человек: {into}.",
+        "person_forgotten": (
+            "Голосовой отпечаток «{name}» удалён: я больше не буду его узнавать. В расшифровках"
+            " имя останется простым текстом."
+        ),
     },
 }
 
@@ -130,6 +174,14 @@ def render_summary(language: str, summary: Summary) -> str:
             when = f" ({item.when})" if item.when else ""
             lines.append(f"• {who}{item.what}{when}")
     return "\n".join(lines)
+
+
+# a reply that takes the name a voice clip suggested
+AGREEMENT = frozenset({"yes", "y", "yep", "yeah", "right", "да", "ага", "угу", "верно", "+", "👍"})
+
+
+def agrees(text: str) -> bool:
+    return text.strip().strip(".!").lower() in AGREEMENT
 
 
 def language_of(language_code: str | None) -> str:
