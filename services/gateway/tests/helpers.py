@@ -12,6 +12,7 @@ from secretary_gateway.app import create_app
 from secretary_gateway.db import Database
 from secretary_gateway.keys.auth import create_key
 from secretary_gateway.settings import GatewaySettings
+from secretary_gateway.webhooks.targets import TargetPolicy
 
 
 async def new_key(settings: GatewaySettings, owner: str | None, door: str | None = None) -> str:
@@ -30,10 +31,10 @@ def bearer(token: str) -> dict[str, str]:
 
 @asynccontextmanager
 async def running_gateway(
-    settings: GatewaySettings, owner: str = "alice"
+    settings: GatewaySettings, owner: str = "alice", webhook_targets: TargetPolicy | None = None
 ) -> AsyncIterator[AsyncTestClient[Any]]:
     """The app with its lifespan run, and a client holding a key of `owner`."""
-    async with AsyncTestClient(create_app(settings)) as client:
+    async with AsyncTestClient(create_app(settings, webhook_targets)) as client:
         client.headers.update(bearer(await new_key(settings, owner)))
         yield client
 

@@ -232,8 +232,10 @@ CONSUMER_TELEGRAM_RECORDINGS = ConsumerSpec(
 CONSUMER_TELEGRAM_PROGRESS = ConsumerSpec(
     "telegram-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=3
 )
+# the gateway counts a delivery's tries itself (SECRETARY_WEBHOOK_MAX_ATTEMPTS); JetStream's
+# count also grows while a webhook's earlier deliveries keep it busy, which are not tries
 CONSUMER_GATEWAY_WEBHOOKS = ConsumerSpec(
-    "gateway-webhooks", WEBHOOK_DELIVERY, WEBHOOKS_STREAM, timedelta(seconds=60), max_deliver=20
+    "gateway-webhooks", WEBHOOK_DELIVERY, WEBHOOKS_STREAM, timedelta(seconds=60), max_deliver=1000
 )
 CONSUMER_GATEWAY_PROGRESS = ConsumerSpec(
     "gateway-progress", STAGE_PROGRESS, PROGRESS_STREAM, timedelta(seconds=30), max_deliver=5

@@ -41,6 +41,7 @@ from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.transcripts.controller import TranscriptController
 from secretary_gateway.webhooks.controller import WebhookController
 from secretary_gateway.webhooks.delivery import WebhookSender
+from secretary_gateway.webhooks.targets import TargetPolicy
 
 OPENAPI = OpenAPIConfig(
     title="secretary",
@@ -69,14 +70,18 @@ OPENAPI = OpenAPIConfig(
 )
 
 
-def create_app(settings: GatewaySettings) -> Litestar:
+def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None = None) -> Litestar:
+    """`webhook_targets` decides where webhooks may go (from the settings unless given)."""
+    targets = webhook_targets or TargetPolicy(
+        settings.webhook_allow_http, settings.webhook_allowed_networks
+    )
     broker = create_broker(settings)
     database = Database(settings.database_url)
     telemetry = Metrics()
     Projector(broker, database, telemetry).register()
     DeadLetterWatcher(broker).register()
     AnswerProjector(broker, database).register()
-    sender = WebhookSender(broker, database, settings, telemetry)
+    sender = WebhookSender(broker, database, settings, telemetry, targets)
     sender.register()
     watchdog = StuckRecordingWatchdog(
         database, EventPublisher(broker), settings.stuck_after_s, settings.stuck_check_every_s
@@ -124,7 +129,13 @@ def create_app(settings: GatewaySettings) -> Litestar:
         lifespan=[lifespan],
         dependencies={"caller": Provide(caller_of, sync_to_thread=False)},
         state=State(
-            {"settings": settings, "broker": broker, "database": database, "metrics": telemetry}
+            {
+                "settings": settings,
+                "broker": broker,
+                "database": database,
+                "metrics": telemetry,
+                "webhook_targets": targets,
+            }
         ),
         middleware=[
             telemetry.middleware,

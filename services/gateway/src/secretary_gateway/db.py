@@ -175,6 +175,13 @@ class WebhookRow(Base):
     secret: Mapped[str] = mapped_column(String(100))
     events: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    previous_secret_until: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    failures_in_a_row: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    disabled_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class WebhookDeliveryRow(Base):

@@ -1,4 +1,7 @@
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 from secretary_runtime.settings import ServiceSettings
 
 
@@ -45,7 +48,38 @@ class GatewaySettings(ServiceSettings):
         default=600.0, gt=0, description="Longest wait between two webhook tries."
     )
     webhook_timeout_s: float = Field(
-        default=10.0, gt=0, description="How long a webhook receiver has to answer."
+        default=10.0,
+        gt=0,
+        description="Total deadline of one webhook delivery, however slowly the receiver answers.",
+    )
+    webhook_allow_http: bool = Field(
+        default=False, description="Also send webhooks over plain HTTP (HTTPS only otherwise)."
+    )
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Private networks (CIDRs, comma-separated) webhooks may be sent to, for"
+        " on-premises receivers; loopback, private and link-local addresses are refused"
+        " otherwise, cloud metadata addresses always.",
+    )
+    webhook_concurrency: int = Field(
+        default=16, ge=1, le=256, description="Webhook deliveries sent at once, in all."
+    )
+    webhook_concurrency_per_webhook: int = Field(
+        default=2,
+        ge=1,
+        description="Deliveries sent at once to one webhook: a slow receiver delays only its own.",
+    )
+    webhook_disable_after: int = Field(
+        default=20,
+        ge=1,
+        description="A webhook whose tries fail this many times in a row is disabled (its"
+        " owner re-enables it with POST /v1/webhooks/{id}/enable).",
+    )
+    webhook_secret_grace_s: float = Field(
+        default=24 * 3600.0,
+        ge=0,
+        description="After a secret is rotated, deliveries are signed with both secrets for"
+        " this long.",
     )
     media_retention_days: float | None = Field(
         default=None,
@@ -59,6 +93,23 @@ class GatewaySettings(ServiceSettings):
         description="Delete recordings entirely (transcripts, answers, every object) this many"
         " days after upload; unset keeps them.",
     )
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for network in value:
+            ipaddress.ip_network(network, strict=False)
+        return value
+
     retention_check_every_s: float = Field(
         default=3600.0, gt=0, description="How often expired recordings are looked for."
     )

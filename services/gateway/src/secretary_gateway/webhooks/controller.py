@@ -10,6 +10,8 @@ from litestar.params import FromPath, JSONBody
 from secretary_gateway.http import Caller, errors
 from secretary_gateway.webhooks.schemas import (
     DeliveryList,
+    SecretRotated,
+    Webhook,
     WebhookCreated,
     WebhookList,
     WebhookRequest,
@@ -56,6 +58,38 @@ class WebhookController(Controller):
         webhooks: NamedDependency[WebhookService],
     ) -> None:
         await webhooks.delete(caller, webhook_id)
+
+    @post(
+        "/{webhook_id:str}/enable",
+        operation_id="enableWebhook",
+        status_code=200,
+        summary="Send to a webhook again after it was disabled for failing in a row.",
+        responses=errors(400, 403, 404),
+    )
+    async def enable(
+        self,
+        webhook_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        webhooks: NamedDependency[WebhookService],
+    ) -> Webhook:
+        return await webhooks.enable(caller, webhook_id)
+
+    @post(
+        "/{webhook_id:str}/rotate-secret",
+        operation_id="rotateWebhookSecret",
+        status_code=200,
+        summary="A new signing secret; the old one stays valid for a grace period.",
+        description="Meanwhile `X-Secretary-Signature` carries a `v1=` for each secret"
+        " (`SECRETARY_WEBHOOK_SECRET_GRACE_S`).",
+        responses=errors(403, 404),
+    )
+    async def rotate_secret(
+        self,
+        webhook_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        webhooks: NamedDependency[WebhookService],
+    ) -> SecretRotated:
+        return await webhooks.rotate_secret(caller, webhook_id)
 
     @get(
         "/{webhook_id:str}/deliveries",
