@@ -38,6 +38,7 @@ class FakeTelegram:
     files: dict[str, bytes] = field(default_factory=dict)
     sent: list[dict[str, Any]] = field(default_factory=list)
     edits: list[tuple[float, int, str]] = field(default_factory=list)
+    edit_options: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
     voices: list[dict[str, Any]] = field(default_factory=list)
     streamed: list[str] = field(default_factory=list)
@@ -57,11 +58,14 @@ class FakeTelegram:
         self.sent.append({"chat_id": chat_id, "text": text, "id": reply.id, **kwargs})
         return reply
 
-    async def edit_message_text(self, chat_id: int, message_id: int, text: str) -> None:
+    async def edit_message_text(
+        self, chat_id: int, message_id: int, text: str, **options: Any
+    ) -> None:
         if self.flood_waits:
             self.flood_waits -= 1
             raise FloodWait(value=1)
         self.edits.append((time.monotonic(), message_id, text))
+        self.edit_options.append(options)
 
     async def send_document(self, chat_id: int, document: Any, **kwargs: Any) -> types.Message:
         self.documents.append(
@@ -172,10 +176,14 @@ class Harness:
 
 @asynccontextmanager
 async def open_harness(
-    nats_url: str, scratch: Path, client_of: Callable[[FakeTelegram], Any] = lambda fake: fake
+    nats_url: str,
+    scratch: Path,
+    client_of: Callable[[FakeTelegram], Any] = lambda fake: fake,
+    **door_settings: Any,
 ) -> AsyncIterator[Harness]:
     """The door (`TelegramBot` and its notifier) with a real gateway behind it. `client_of`
-    makes the Telegram client the bot talks to from the stand-in for Telegram's servers."""
+    makes the Telegram client the bot talks to from the stand-in for Telegram's servers;
+    `door_settings` replace the door's own (users 42 and 43 allowed)."""
     import nats
 
     gateway_settings = GatewaySettings(
@@ -184,7 +192,8 @@ async def open_harness(
         answer_wait_s=0,
     )
     settings = IngestSettings(
-        nats_url=nats_url, telegram_allowed_users=[42, 43], telegram_status_interval_s=0.3
+        nats_url=nats_url,
+        **{"telegram_allowed_users": [42, 43], "telegram_status_interval_s": 0.3, **door_settings},
     )
     async with (
         serving_gateway(gateway_settings) as url,

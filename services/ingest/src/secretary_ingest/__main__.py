@@ -24,7 +24,7 @@ def main() -> None:
     broker = create_broker(settings)
     if not settings.telegram_enabled:
         # stays up and healthy, so a Deployment without credentials does not crash-loop
-        logger.warning("Telegram is not configured (SECRETARY_TELEGRAM_*): the door stays shut")
+        logger.warning("Telegram door is off: SECRETARY_TELEGRAM_API_ID and the rest are unset")
         asyncio.run(run_worker("ingest", settings, broker))
         return
 
@@ -48,6 +48,7 @@ def main() -> None:
     )
     register(client, bot.handle)
     TelegramNotifier(broker, bot).register()
+    logger.info("Telegram door is on, %s", settings.door_policy())
 
     async def stop_client() -> None:
         await client.stop()

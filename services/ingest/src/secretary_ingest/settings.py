@@ -27,7 +27,12 @@ class IngestSettings(ServiceSettings):
     )
     telegram_allowed_users: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
-        description="Telegram user ids served, comma-separated; empty = everyone.",
+        description="Telegram user ids served, comma-separated; empty = nobody (unless"
+        " SECRETARY_TELEGRAM_OPEN).",
+    )
+    telegram_open: bool = Field(
+        default=False,
+        description="Serve every Telegram user, whatever the allow-list: a public bot.",
     )
     telegram_max_file_bytes: int = Field(
         default=2 * 1024**3, ge=1, description="Largest file taken from Telegram."
@@ -73,3 +78,14 @@ class IngestSettings(ServiceSettings):
     @property
     def telegram_enabled(self) -> bool:
         return self.telegram_api_id is not None
+
+    def serves(self, user_id: int) -> bool:
+        """Fails closed: a user is served when allowed by id, or when the bot is open."""
+        return self.telegram_open or user_id in self.telegram_allowed_users
+
+    def door_policy(self) -> str:
+        if self.telegram_open:
+            return "open to every Telegram user (SECRETARY_TELEGRAM_OPEN)"
+        if self.telegram_allowed_users:
+            return f"serving {len(self.telegram_allowed_users)} allowed user(s)"
+        return "serving nobody: set SECRETARY_TELEGRAM_ALLOWED_USERS or SECRETARY_TELEGRAM_OPEN"

@@ -24,6 +24,8 @@ from secretary_ingest.telegram.media import incoming_media
 from secretary_ingest.telegram.state import ChatClip, ChatQuestion, ChatRecording, TelegramState
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_ingest.telegram.texts import (
+    PLAIN,
+    PLAIN_CAPTION,
     agrees,
     human_duration,
     human_size,
@@ -73,10 +75,7 @@ class TelegramBot:
         if user is None:
             return
         language = language_of(user.language_code)
-        if (
-            self.settings.telegram_allowed_users
-            and user.id not in self.settings.telegram_allowed_users
-        ):
+        if not self.settings.serves(user.id):
             await self._reply(message, say(language, "not_allowed", user_id=user.id))
             return
         try:
@@ -120,7 +119,7 @@ class TelegramBot:
 
     async def _reply(self, message: types.Message, text: str) -> types.Message:
         sent: types.Message = await self.client.send_message(
-            _chat_id(message), text, reply_to_message_id=message.id
+            _chat_id(message), text, reply_to_message_id=message.id, **PLAIN
         )
         return sent
 
@@ -294,6 +293,7 @@ class TelegramBot:
                 voice,
                 caption=caption,
                 reply_to_message_id=recording.source_message_id,
+                **PLAIN_CAPTION,
             )
             await self.state.save_clip(
                 ChatClip(
@@ -328,6 +328,7 @@ class TelegramBot:
                 recording.chat_id,
                 say(recording.language, "failed", message=message, code=code),
                 reply_to_message_id=recording.source_message_id,
+                **PLAIN,
             )
 
     async def send_transcript(self, recording: ChatRecording) -> None:
@@ -341,6 +342,7 @@ class TelegramBot:
                 recording.chat_id,
                 say(recording.language, "no_speech"),
                 reply_to_message_id=recording.source_message_id,
+                **PLAIN,
             )
             return
         stem = recording.file_name.rsplit(".", 1)[0] or recording.recording_id
@@ -360,6 +362,7 @@ class TelegramBot:
                 document,
                 caption=f"{caption}\n{recording.recording_id}" if suffix == "txt" else None,
                 reply_to_message_id=recording.source_message_id,
+                **PLAIN_CAPTION,
             )
 
     async def send_summary(self, recording: ChatRecording) -> None:
@@ -368,6 +371,7 @@ class TelegramBot:
             recording.chat_id,
             render_summary(recording.language, Summary.model_validate(summary)),
             reply_to_message_id=recording.source_message_id,
+            **PLAIN,
         )
 
     async def _owned(

@@ -37,7 +37,7 @@ from secretary_runtime.projections import Projection
 
 from secretary_ingest.telegram.bot import TelegramBot
 from secretary_ingest.telegram.state import ChatRecording
-from secretary_ingest.telegram.texts import say
+from secretary_ingest.telegram.texts import PLAIN, say
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class TelegramNotifier:
         text = "".join(written)
         if question.answer_message_id is None:
             sent = await self.bot.client.send_message(
-                question.chat_id, text, reply_to_message_id=question.question_message_id
+                question.chat_id, text, reply_to_message_id=question.question_message_id, **PLAIN
             )
             question.answer_message_id = sent.id
             await self.bot.state.save_question(question)
@@ -95,7 +95,7 @@ class TelegramNotifier:
             text += f"\n\n{say(question.language, 'sources')}\n" + "\n".join(lines)
         if question.answer_message_id is None:
             await self.bot.client.send_message(
-                question.chat_id, text, reply_to_message_id=question.question_message_id
+                question.chat_id, text, reply_to_message_id=question.question_message_id, **PLAIN
             )
         else:
             key = f"answer:{question.question_id}"
@@ -112,6 +112,7 @@ class TelegramNotifier:
             question.chat_id,
             say(question.language, "answer_failed", message=failed.message, code=failed.code),
             reply_to_message_id=question.question_message_id,
+            **PLAIN,
         )
 
     async def on_progress(self, event: StageProgress) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from pyrogram.errors import FloodWait, MessageNotModified
 from secretary_contracts import STARTS_AFTER, RecordingStatus, Stage
 
-from secretary_ingest.telegram.texts import say
+from secretary_ingest.telegram.texts import PLAIN, say
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,9 @@ class StatusMessages:
         text = pending.text
         for _ in range(3):
             try:
-                await self.client.edit_message_text(pending.chat_id, pending.message_id, text)
+                await self.client.edit_message_text(
+                    pending.chat_id, pending.message_id, text, **PLAIN
+                )
                 break
             except FloodWait as wait:
                 logger.warning("Telegram asks to wait %s s before editing", wait.value)

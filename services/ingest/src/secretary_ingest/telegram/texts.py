@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from pyrogram import enums, types
 from secretary_contracts import Summary
+
+# Everything the bot sends is plain text: names, file names and the model's answers are data,
+# so no markup is parsed and no link is previewed (fetched by Telegram) or made clickable.
+PLAIN_CAPTION: dict[str, Any] = {"parse_mode": enums.ParseMode.DISABLED}
+PLAIN: dict[str, Any] = {
+    **PLAIN_CAPTION,
+    "link_preview_options": types.LinkPreviewOptions(is_disabled=True),
+}
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
@@ -20,7 +31,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "/people — the people I recognise by voice\n"
             "/lang <code|auto> — the language of the next recording\n/ask <question>"
         ),
-        "not_allowed": "Sorry, this bot is private. Ask its owner to add your id ({user_id}).",
+        "not_allowed": (
+            "Sorry, this bot is private. Ask its admin to add your Telegram id {user_id} to"
+            " SECRETARY_TELEGRAM_ALLOWED_USERS."
+        ),
         "unsupported": (
             "I can only transcribe audio and video: send an audio file, a voice note, a video, "
             "a round video or a document with an audio or video file."
@@ -95,7 +109,8 @@ TEXTS: dict[str, dict[str, str]] = {
             "/lang <код|auto> — язык следующей записи\n/ask <вопрос>"
         ),
         "not_allowed": (
-            "Извините, это закрытый бот. Попросите владельца добавить ваш id ({user_id})."
+            "Извините, это закрытый бот. Попросите администратора добавить ваш Telegram id"
+            " {user_id} в SECRETARY_TELEGRAM_ALLOWED_USERS."
         ),
         "unsupported": (
             "Я расшифровываю только аудио и видео: пришлите аудиофайл, голосовое, видео, "
