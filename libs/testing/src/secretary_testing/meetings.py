@@ -46,7 +46,7 @@ _LADDER = (
     ("eva", "dina", "f", "en-gb-scotland", "f2", 40, 175, -2.5),
     ("finn", "egor", "m", "en-029", "m5", 60, 180, -1.0),
     ("gina", "zoya", "f", "en-us", "f4", 85, 155, 5.5),
-    ("hugo", "ivan", "m", "en-gb-x-rp", "m7", 20, 160, -6.5),
+    ("hugo", "ivan", "m", "en-gb-x-rp", "m2", 35, 150, 3.0),
     ("iris", "lida", "f", "en-gb-x-rp", "f1", 60, 165, -1.5),
     ("jack", "mark", "m", "en-us-nyc", "m4", 50, 170, 6.0),
 )

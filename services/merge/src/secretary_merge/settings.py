@@ -9,7 +9,7 @@ class MergeSettings(ServiceSettings):
         " announced; `off` turns voiceprints off.",
     )
     voiceprint_name_at: float = Field(
-        default=0.94,
+        default=0.84,
         ge=0.0,
         le=1.0,
         description="A speaker this alike a person's voiceprint (cosine) gets the person's"
