@@ -14,6 +14,18 @@ from secretary_gateway.errors import ApiError
 
 MAX_FIELD_BYTES = 4096
 OPTION_FIELDS = {"title", "language", "num_speakers", "min_speakers", "max_speakers"}
+# the read model's column sizes: what does not fit is refused before anything is stored
+MAX_CHARACTERS = {"title": 500, "language": 16, "filename": 500, "content_type": 200}
+
+
+def _fits(name: str, value: str) -> str:
+    if len(value) > MAX_CHARACTERS.get(name, MAX_FIELD_BYTES):
+        raise ApiError(
+            400,
+            "field_too_long",
+            f"The {name} has {len(value)} characters; at most {MAX_CHARACTERS[name]} are kept.",
+        )
+    return value
 
 
 @dataclass
@@ -67,8 +79,10 @@ async def receive_upload(
             if event.name == "file":
                 if upload.media is not None:
                     raise ApiError(400, "bad_request", "Send exactly one `file` field.")
-                upload.filename = event.filename or "upload"
-                upload.content_type = event.content_type
+                upload.filename = _fits("filename", event.filename or "upload")
+                upload.content_type = (
+                    _fits("content_type", event.content_type) if event.content_type else None
+                )
                 try:
                     upload.media = await objects.put_stream(
                         js, bucket, object_name, segment_body(), max_bytes
@@ -84,7 +98,8 @@ async def receive_upload(
                     if len(value) > MAX_FIELD_BYTES:
                         raise ApiError(400, "bad_request", f"Field `{event.name}` is too long.")
                 if event.name in OPTION_FIELDS:
-                    upload.fields[event.name] = value.decode(errors="replace").strip()
+                    text = value.decode(errors="replace").strip()
+                    upload.fields[event.name] = _fits(event.name, text)
     except MultipartError as error:
         if upload.media is not None:
             await objects.delete_object(js, bucket, object_name)
