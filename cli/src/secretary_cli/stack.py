@@ -19,6 +19,8 @@ from secretary_runtime.nats_server import NatsServer
 from secretary_cli.client import Gateway
 
 SERVICES = ("prepare", "asr", "diarize", "merge", "gateway")
+# a service that exits this often before it is ready will not come up by being restarted
+START_UP_RESTARTS = 3
 # questions and summaries need an OpenAI-compatible endpoint (SECRETARY_LLM_*): `up` runs it
 WITH_LLM = (*SERVICES, "llm")
 COLOURS = {
@@ -165,7 +167,7 @@ class Stack:
             env.setdefault("SECRETARY_GATEWAY_URL", self.gateway_url)
             env.setdefault("SECRETARY_GATEWAY_API_KEY", self.door_key)
         process = subprocess.Popen(
-            [sys.executable, "-m", f"secretary_{name}"],
+            self.command(name),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -177,6 +179,9 @@ class Stack:
             target=_pump, args=(name, process.stdout, sys.stderr, log_file), daemon=True
         ).start()
         self.processes[name] = process
+
+    def command(self, name: str) -> list[str]:
+        return [sys.executable, "-m", f"secretary_{name}"]
 
     def _supervise(self) -> None:
         """Restarts a service that died, with exponential back-off, as Kubernetes would."""
@@ -222,12 +227,20 @@ class Stack:
         return urls
 
     def wait_ready(self, timeout_s: float = 300.0) -> None:
-        """Waits until every service answers its readiness probe (models loaded, NATS up)."""
+        """Waits until every service answers its readiness probe (models loaded, NATS up).
+        One that exits meanwhile is restarted by the supervisor, as after start-up; only one
+        that keeps exiting ends the wait."""
         deadline = time.monotonic() + timeout_s
         waiting = self.readiness_urls()
         while waiting and time.monotonic() < deadline:
-            if died := self.dead():
+            died = self.dead()
+            if not self.supervise and died:
                 raise RuntimeError(f"service(s) exited during start-up: {', '.join(died)}")
+            if looping := [n for n in died if self.restarts.get(n, 0) >= START_UP_RESTARTS]:
+                raise RuntimeError(
+                    f"service(s) keep exiting during start-up: {', '.join(looping)}"
+                    f" (see {self.data_dir / 'logs'})"
+                )
             for name, url in list(waiting.items()):
                 try:
                     if httpx.get(url, timeout=2).status_code == 200:
