@@ -12,6 +12,7 @@ from typing import TypeVar
 
 from nats.js import JetStreamContext
 from nats.js import api as js_api
+from nats.js.errors import NotFoundError, ObjectDeletedError, ObjectNotFoundError
 from nats.js.object_store import (
     OBJ_CHUNKS_PRE_TEMPLATE,
     OBJ_DEFAULT_CHUNK_SIZE,
@@ -143,10 +144,12 @@ async def get_model(js: JetStreamContext, ref: ObjectRef, model_type: type[Model
 
 
 async def delete_object(js: JetStreamContext, bucket: str, name: str) -> None:
-    store = await js.object_store(bucket)
+    """Idempotent: an object already gone is deleted. Storage that does not answer raises,
+    so that nothing pointing at the object is deleted before it is."""
     try:
+        store = await js.object_store(bucket)
         await store.delete(name)
-    except Exception:  # already gone: deletion is idempotent
+    except (ObjectNotFoundError, ObjectDeletedError, NotFoundError):
         return
 
 
