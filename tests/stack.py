@@ -11,8 +11,10 @@ from secretary_cli.stack import Stack, free_port
 
 @contextmanager
 def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
-    """nats-server and every service as its own process, ready (models loaded), then stopped."""
-    stack = Stack(directory, free_port(), log_level="INFO", extra_env=dict(extra_env))
+    """nats-server and every service as its own process, ready (models loaded), then stopped.
+    The tests' one owner may have many recordings in flight: load is what some of them test."""
+    env = {"SECRETARY_RECORDINGS_IN_FLIGHT_PER_OWNER": "1000", **extra_env}
+    stack = Stack(directory, free_port(), log_level="INFO", extra_env=env)
     try:
         stack.start()
         stack.wait_ready(timeout_s=300)

@@ -179,17 +179,21 @@ async def open_harness(
     nats_url: str,
     scratch: Path,
     client_of: Callable[[FakeTelegram], Any] = lambda fake: fake,
+    gateway_overrides: dict[str, Any] | None = None,
     **door_settings: Any,
 ) -> AsyncIterator[Harness]:
     """The door (`TelegramBot` and its notifier) with a real gateway behind it. `client_of`
     makes the Telegram client the bot talks to from the stand-in for Telegram's servers;
-    `door_settings` replace the door's own (users 42 and 43 allowed)."""
+    `gateway_overrides` and `door_settings` replace settings of the gateway and of the door
+    (users 42 and 43 allowed)."""
     import nats
 
     gateway_settings = GatewaySettings(
         nats_url=nats_url,
         database_url=f"sqlite+aiosqlite:///{scratch}/gateway.db",
         answer_wait_s=0,
+        # the module's chat leaves many recordings queued: the limits have tests of their own
+        **{"recordings_in_flight_per_owner": 1000, **(gateway_overrides or {})},
     )
     settings = IngestSettings(
         nats_url=nats_url,

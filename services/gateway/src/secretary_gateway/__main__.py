@@ -17,6 +17,7 @@ def main() -> None:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=30,
+        limit_concurrency=settings.max_connections,
     )
 
 

@@ -26,6 +26,7 @@ from secretary_gateway.errors import EXCEPTION_HANDLERS
 from secretary_gateway.health import healthz, metrics, readyz
 from secretary_gateway.http import caller_of
 from secretary_gateway.keys.auth import PUBLIC_PATHS, ApiKeyAuthentication
+from secretary_gateway.limits import EventStreamLimiter
 from secretary_gateway.metrics import Metrics
 from secretary_gateway.owners.controller import OwnerSettingsController
 from secretary_gateway.people.controller import PeopleController
@@ -135,6 +136,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
                 "database": database,
                 "metrics": telemetry,
                 "webhook_targets": targets,
+                "event_streams": EventStreamLimiter(settings.event_streams_per_key),
             }
         ),
         middleware=[

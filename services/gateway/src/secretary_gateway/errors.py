@@ -24,11 +24,14 @@ class ErrorBody(BaseModel):
 
 
 class ApiError(Exception):
-    def __init__(self, status_code: int, code: str, message: str) -> None:
+    def __init__(
+        self, status_code: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -36,7 +39,11 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 
 
 def api_error_handler(_: Request[Any, Any, Any], error: ApiError) -> Response[Any]:
-    return Response(error_body(error.code, error.message), status_code=error.status_code)
+    return Response(
+        error_body(error.code, error.message),
+        status_code=error.status_code,
+        headers=error.headers or None,
+    )
 
 
 def http_error_handler(_: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:

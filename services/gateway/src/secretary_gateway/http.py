@@ -21,6 +21,11 @@ ERROR_DESCRIPTIONS = {
     410: ("Gone", "audio_removed", "The audio was removed by the retention policy."),
     413: ("Too large", "too_large", "The upload exceeds the limit of 4294967296 bytes."),
     415: ("Not multipart", "unsupported_media_type", "Send the file as multipart/form-data."),
+    429: (
+        "Over a limit of the owner's (with Retry-After)",
+        "too_many_questions",
+        "At most 30 questions a minute: ask again in 12 s.",
+    ),
     503: ("Temporarily unavailable", "unavailable", "The recording could not be queued."),
 }
 

@@ -20,6 +20,35 @@ class GatewaySettings(ServiceSettings):
         ge=0.0,
         description="A speaker with less speech than this is named but not enrolled.",
     )
+    recordings_in_flight_per_owner: int = Field(
+        default=5,
+        ge=1,
+        description="Recordings an owner may have queued or processing at once; more gets 429"
+        " too_many_recordings.",
+    )
+    stored_bytes_per_owner: int = Field(
+        default=50 * 1024**3,
+        ge=1,
+        description="Media an owner may keep stored, in bytes; an upload past it ends with 413"
+        " quota_exceeded while it streams.",
+    )
+    questions_per_minute_per_owner: int = Field(
+        default=30,
+        ge=1,
+        description="Questions an owner may ask in any 60 s (all gateway replicas together);"
+        " more gets 429 with Retry-After.",
+    )
+    event_streams_per_key: int = Field(
+        default=8,
+        ge=1,
+        description="Server-Sent Event streams one API key may hold open at once (per gateway"
+        " replica); more gets 429.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Concurrent HTTP connections the gateway serves; beyond, 503 at once.",
+    )
     host: str = Field(default="127.0.0.1", description="Address the REST API listens on.")
     port: int = Field(default=8000, description="Port the REST API listens on.")
     max_upload_bytes: int = Field(

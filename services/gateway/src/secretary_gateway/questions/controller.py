@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent
@@ -23,7 +26,7 @@ class QuestionController(Controller):
         "/",
         operation_id="askQuestion",
         summary="Ask about a recording; answers within the wait, else 202 and poll.",
-        responses=errors(400, 403, 404, 409),
+        responses=errors(400, 403, 404, 409, 429),
     )
     async def ask(
         self,
@@ -40,10 +43,11 @@ class QuestionController(Controller):
         "/{question_id:str}/events",
         operation_id="answerEvents",
         summary="Server-Sent Events: the answer's `delta`s as it is written, then `answer`.",
-        responses=errors(403, 404),
+        responses=errors(403, 404, 429),
     )
     async def answer_stream(
         self,
+        request: Request[Any, Any, State],
         recording_id: FromPath[str],
         question_id: FromPath[str],
         caller: NamedDependency[Caller],
@@ -51,7 +55,8 @@ class QuestionController(Controller):
     ) -> ServerSentEvent:
         await questions.get(caller, recording_id, question_id)
         js = questions.broker.connection.jetstream()
-        return ServerSentEvent(answer_events(questions.database, js, question_id))
+        events = answer_events(questions.database, js, question_id)
+        return ServerSentEvent(request.app.state.event_streams.hold(request.auth, events))
 
     @get(
         "/{question_id:str}",

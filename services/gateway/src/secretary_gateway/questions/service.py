@@ -14,6 +14,7 @@ from secretary_runtime.publishing import EventPublisher
 from secretary_gateway.db import Database, QuestionRow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
+from secretary_gateway.limits import check_question_rate
 from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
 
@@ -41,6 +42,9 @@ class QuestionService:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; ask once it is done."
             )
+        await check_question_rate(
+            self.database, caller.owner, self.settings.questions_per_minute_per_owner
+        )
         asked = QuestionRow(
             id=uuid.uuid4().hex,
             recording_id=recording_id,

@@ -77,7 +77,7 @@ class RecordingController(Controller):
         description="multipart/form-data with the file in `file`; optional fields `title`,"
         " `language` (ISO 639-1 or `auto`), `num_speakers`, `min_speakers`, `max_speakers`."
         " The file streams into storage as it arrives.",
-        responses=errors(400, 403, 413, 415, 503),
+        responses=errors(400, 403, 413, 415, 429, 503),
         operation_class=UploadOperation,
     )
     async def upload(
@@ -141,13 +141,15 @@ class RecordingController(Controller):
         "/{recording_id:str}/events",
         operation_id="recordingEvents",
         summary="Server-Sent Events: `progress` as stages advance, then `done` or `failed`.",
-        responses=errors(403, 404),
+        responses=errors(403, 404, 429),
     )
     async def events(
         self,
+        request: Request[Any, Any, State],
         recording_id: FromPath[str],
         caller: NamedDependency[Caller],
         recordings: NamedDependency[RecordingService],
     ) -> ServerSentEvent:
         await recordings.owned(caller, recording_id)
-        return ServerSentEvent(recording_events(recordings.database, recording_id))
+        events = recording_events(recordings.database, recording_id)
+        return ServerSentEvent(request.app.state.event_streams.hold(request.auth, events))

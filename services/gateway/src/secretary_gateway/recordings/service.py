@@ -21,6 +21,7 @@ from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import and_, or_, select
 
+from secretary_gateway import limits
 from secretary_gateway.db import Database, RecordingRow, new_recording_row
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
@@ -90,6 +91,12 @@ class RecordingService:
         failure nothing is left behind: no row, no object, no event."""
         js = self.broker.connection.jetstream()
         recording_id = uuid.uuid4().hex
+        settings = self.settings
+        await limits.check_recordings_in_flight(
+            self.database, caller.owner, settings.recordings_in_flight_per_owner
+        )
+        quota = settings.stored_bytes_per_owner
+        left = await limits.storage_left(self.database, caller.owner, quota)
         upload = await receive_upload(
             body,
             content_type,
@@ -97,7 +104,10 @@ class RecordingService:
             js,
             BUCKETS.media,
             recording_id,
-            self.settings.max_upload_bytes,
+            min(settings.max_upload_bytes, left),
+            limits.quota_exceeded(quota, quota - left)
+            if left < settings.max_upload_bytes
+            else None,
         )
         assert upload.media is not None
         try:

@@ -55,12 +55,18 @@ async def receive_upload(
     bucket: str,
     object_name: str,
     max_bytes: int,
+    over_limit: ApiError | None = None,
 ) -> Upload:
+    """`over_limit` is the answer when more than `max_bytes` arrive (by default 413
+    too_large)."""
+    too_large = over_limit or ApiError(
+        413, "too_large", f"The upload exceeds the limit of {max_bytes} bytes."
+    )
     mime, options = parse_options_header(content_type_header)
     if mime != "multipart/form-data" or "boundary" not in options:
         raise ApiError(415, "unsupported_media_type", "Send the file as multipart/form-data.")
     if content_length > max_bytes + 64 * 1024:
-        raise ApiError(413, "too_large", f"The upload exceeds the limit of {max_bytes} bytes.")
+        raise too_large
     parser = PushMultipartParser(options["boundary"], content_length, max_segment_count=16)
     upload = Upload()
     events = _parse_events(body, parser)
@@ -88,9 +94,7 @@ async def receive_upload(
                         js, bucket, object_name, segment_body(), max_bytes
                     )
                 except objects.ObjectTooLargeError as error:
-                    raise ApiError(
-                        413, "too_large", f"The upload exceeds the limit of {max_bytes} bytes."
-                    ) from error
+                    raise too_large from error
             else:
                 value = bytearray()
                 async for piece in segment_body():
