@@ -165,3 +165,47 @@ def test_wildcards_match_as_nats_does() -> None:
     assert one.matches("qa.answer.ready.v1")
     assert not one.matches("qa.answer.failed.v1")
     assert not one.matches("qa.answer.ready.v1.extra")
+
+
+class DatabaseAway(Exception):
+    """Stands for what a database driver raises while the database is down."""
+
+
+async def test_an_outage_is_waited_out_however_long_and_other_errors_are_given_up_on(
+    broker: NatsBroker,
+) -> None:
+    """With unlimited deliveries, an outage is retried past any count; a bug is not."""
+    subjects = Subjects()
+    spec = subjects.spec.__class__(
+        subjects.spec.durable,
+        subjects.spec.subject,
+        RECORDINGS_STREAM,
+        timedelta(seconds=5),
+        max_deliver=-1,
+    )
+    calls: dict[str, int] = {}
+
+    async def handler(event: RecordingReady) -> None:
+        calls[event.recording_id] = calls.get(event.recording_id, 0) + 1
+        if event.recording_id == "outage" and calls["outage"] <= 12:
+            raise DatabaseAway("connection refused")
+        if event.recording_id == "bug":
+            raise RuntimeError("a bug: no retry helps")
+
+    projection = Projection(
+        broker,
+        spec,
+        retry_delay=lambda _: 0.05,
+        outages=(DatabaseAway,),
+        give_up_after=4,
+        outage_retry_s=0.05,
+    )
+    projection.on(subjects.ready, handler)
+    await _start(projection)
+    for recording_id in ("outage", "bug"):
+        await _publish(
+            broker, subjects.ready.subject, _ready(recording_id).model_dump_json().encode()
+        )
+    await _settled(broker, spec.durable, 2)
+    await asyncio.sleep(0.5)
+    assert calls == {"outage": 13, "bug": 4}

@@ -191,12 +191,14 @@ CONSUMER_MERGE_ASR = ConsumerSpec(
 CONSUMER_MERGE_DIARIZATION = ConsumerSpec(
     "merge-diarization", DIARIZATION_DONE, RECORDINGS_STREAM, timedelta(minutes=1), max_deliver=10
 )
+# the read model outlasts a database outage: redelivered until the database is back (the
+# projection gives up on other errors itself)
 CONSUMER_GATEWAY_RECORDINGS = ConsumerSpec(
     "gateway-recordings",
     EventSubject("recordings.>", events.RecordingEvent, "All events."),
     RECORDINGS_STREAM,
     timedelta(seconds=30),
-    max_deliver=20,
+    max_deliver=-1,
 )
 CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
     "gateway-dead-letters",
@@ -217,7 +219,7 @@ CONSUMER_LLM_QUESTIONS = ConsumerSpec(
 )
 ANSWERS = EventSubject("qa.answer.>", events.RecordingEvent, "Answer deltas, answers, failures.")
 CONSUMER_GATEWAY_ANSWERS = ConsumerSpec(
-    "gateway-answers", ANSWERS, QA_STREAM, timedelta(seconds=30), max_deliver=20
+    "gateway-answers", ANSWERS, QA_STREAM, timedelta(seconds=30), max_deliver=-1
 )
 CONSUMER_TELEGRAM_ANSWERS = ConsumerSpec(
     "telegram-answers", ANSWERS, QA_STREAM, timedelta(seconds=30), max_deliver=20

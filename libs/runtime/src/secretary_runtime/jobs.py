@@ -72,6 +72,10 @@ def tuned(spec: ConsumerSpec, settings: ServiceSettings) -> ConsumerSpec:
     return replace(spec, **changes)
 
 
+def _deliveries(max_deliver: int) -> str:
+    return "redelivered until handled" if max_deliver < 0 else f"at most {max_deliver} deliveries"
+
+
 def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:
     """Options for `broker.subscriber`: a durable pull consumer with explicit acks."""
     return {
@@ -91,7 +95,7 @@ def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:
         # one channel per durable consumer in the AsyncAPI document, even on a shared subject
         "title": f"{spec.durable}:{spec.subject.subject}",
         "description": f"Durable consumer `{spec.durable}` on {spec.stream} (ack wait"
-        f" {int(spec.ack_wait.total_seconds())} s, at most {spec.max_deliver} deliveries):"
+        f" {int(spec.ack_wait.total_seconds())} s, {_deliveries(spec.max_deliver)}):"
         f" {spec.subject.description}",
     }
 

@@ -6,7 +6,10 @@ Telegram door's messages), as `jobs.py` is for the stage workers:
 - no handler for that kind (a consumer filters broadly, such as `recordings.>`): ack;
 - a body its model refuses: terminate, since no retry can fix it; JetStream's advisory then
   puts it among the dead letters;
-- the handler raised: nak with back-off, until the consumer's max deliveries.
+- the handler raised one of the `outages` (the database is away): nak with back-off, for as
+  long as it takes; the consumer must then allow unlimited deliveries (`max_deliver=-1`);
+- the handler raised anything else: nak with back-off, until the consumer's max deliveries,
+  or `give_up_after` deliveries where those are unlimited (then terminated).
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ class Projection:
     broker: NatsBroker
     spec: ConsumerSpec
     retry_delay: Callable[[int], float] = retry_delay_s
+    outages: tuple[type[BaseException], ...] = ()
+    """Errors of something that comes back: retried without end."""
+    give_up_after: int = 20
+    """Deliveries after which any other error is given up on, when JetStream sets no limit."""
+    outage_retry_s: float = 5.0
+    """How often an event waiting out an outage is tried again."""
     _handlers: dict[str, tuple[EventSubject[Any], Handler]] = field(default_factory=dict)
 
     def on(self, subject: EventSubject[Event], handler: Callable[[Event], Awaitable[None]]) -> None:
@@ -85,14 +94,38 @@ class Projection:
         with bound_recording(recording_id) if recording_id else nullcontext():
             try:
                 await handler(event)
-            except Exception:
-                delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
-                logger.exception(
-                    "%s failed on %s (delivery %d); it will be redelivered",
-                    self.spec.durable,
-                    subject,
-                    delivered,
-                )
-                await msg.nack(delay=self.retry_delay(delivered))
+            except Exception as error:
+                await self._failed(msg, subject, error)
                 return
         await msg.ack()
+
+    async def _failed(self, msg: NatsMessage, subject: str, error: Exception) -> None:
+        delivered = int(getattr(msg.raw_message.metadata, "num_delivered", 1) or 1)
+        if isinstance(error, self.outages):
+            logger.warning(
+                "%s waits for an outage to end on %s (delivery %d): %s",
+                self.spec.durable,
+                subject,
+                delivered,
+                error,
+            )
+            await msg.nack(delay=self.outage_retry_s)
+            return
+        if self.spec.max_deliver < 0 and delivered >= self.give_up_after:
+            logger.error(
+                "%s gives up on %s after %d deliveries",
+                self.spec.durable,
+                subject,
+                delivered,
+                exc_info=error,
+            )
+            await msg.reject()
+            return
+        logger.error(
+            "%s failed on %s (delivery %d); it will be redelivered",
+            self.spec.durable,
+            subject,
+            delivered,
+            exc_info=error,
+        )
+        await msg.nack(delay=self.retry_delay(delivered))

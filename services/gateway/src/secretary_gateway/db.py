@@ -17,8 +17,17 @@ from secretary_contracts import (
 )
 from sqlalchemy import JSON, Connection, DateTime, Float, Integer, String, Text, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# what the database raises while it is away: the read model waits for it to come back
+DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
+    OperationalError,
+    InterfaceError,
+    OSError,
+    TimeoutError,
+)
 
 
 def utcnow() -> datetime:
@@ -228,7 +237,8 @@ class Database:
         parsed = make_url(url)
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: AsyncEngine = create_async_engine(url)
+        # a connection kept from before a database restart is checked before it is used
+        self.engine: AsyncEngine = create_async_engine(url, pool_pre_ping=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     async def migrate(self) -> None:

@@ -9,7 +9,7 @@ from secretary_contracts import AnswerFailed, AnswerReady, QuestionStatus
 from secretary_contracts.messaging import ANSWER_FAILED, ANSWER_READY, CONSUMER_GATEWAY_ANSWERS
 from secretary_runtime.projections import Projection
 
-from secretary_gateway.db import Database, QuestionRow
+from secretary_gateway.db import DATABASE_OUTAGES, Database, QuestionRow
 
 
 class AnswerProjector:
@@ -18,7 +18,7 @@ class AnswerProjector:
         self.database = database
 
     def register(self) -> None:
-        answers = Projection(self.broker, CONSUMER_GATEWAY_ANSWERS)
+        answers = Projection(self.broker, CONSUMER_GATEWAY_ANSWERS, outages=DATABASE_OUTAGES)
         answers.on(ANSWER_READY, self.answered)
         answers.on(ANSWER_FAILED, self.failed)
         answers.register()

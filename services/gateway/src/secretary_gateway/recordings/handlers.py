@@ -45,6 +45,7 @@ from secretary_runtime.projections import Projection
 from secretary_runtime.recordings import purge_recording
 
 from secretary_gateway.db import (
+    DATABASE_OUTAGES,
     Database,
     RecordingRow,
     TranscriptRow,
@@ -68,7 +69,7 @@ class Projector:
         self.webhooks = WebhookAnnouncer(broker, database)
 
     def register(self) -> None:
-        recordings = Projection(self.broker, CONSUMER_GATEWAY_RECORDINGS)
+        recordings = Projection(self.broker, CONSUMER_GATEWAY_RECORDINGS, outages=DATABASE_OUTAGES)
         recordings.on(MEDIA_RECEIVED, self.media_received)
         recordings.on(RECORDING_READY, self.recording_ready)
         recordings.on(ASR_DONE, self.asr_done)
