@@ -12,8 +12,13 @@ from secretary_cli.stack import Stack, free_port
 @contextmanager
 def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
     """nats-server and every service as its own process, ready (models loaded), then stopped.
-    The tests' one owner may have many recordings in flight: load is what some of them test."""
-    env = {"SECRETARY_RECORDINGS_IN_FLIGHT_PER_OWNER": "1000", **extra_env}
+    The tests' one owner may have many recordings in flight (load is what some of them test),
+    and sends one fixture file many times, each meant to be transcribed."""
+    env = {
+        "SECRETARY_RECORDINGS_IN_FLIGHT_PER_OWNER": "1000",
+        "SECRETARY_DEDUPLICATE_UPLOADS": "false",
+        **extra_env,
+    }
     stack = Stack(directory, free_port(), log_level="INFO", extra_env=env)
     try:
         stack.start()

@@ -5,6 +5,7 @@ real PostgreSQL behind a link that is cut, a real webhook receiver."""
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 from nats.aio.client import Client
@@ -37,7 +38,9 @@ async def test_a_transcript_announced_while_the_database_is_down_is_done_once_it
             async with running_gateway(settings, "outlasting") as api:
                 hook = await api.post("/v1/webhooks", json={"url": receiver.url()})
                 assert hook.status_code == 201, hook.text
-                created = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+                created = await api.post(
+                    "/v1/recordings", files={"file": ("a.wav", os.urandom(100))}
+                )
                 recording_id = created.json()["id"]
 
                 link.down()

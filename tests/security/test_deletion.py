@@ -5,6 +5,7 @@ nats-server is stopped and started again under it; the database is PostgreSQL.""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from nats.js.errors import ObjectNotFoundError
@@ -25,7 +26,7 @@ async def test_a_delete_while_storage_is_away_keeps_everything_and_succeeds_late
     with NatsServer(tmp_path / "nats") as server:
         settings = GatewaySettings(nats_url=server.url, database_url=postgresql_url)
         async with running_gateway(settings, "deleter") as api:
-            created = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+            created = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
             recording_id = created.json()["id"]
             client = await nats.connect(server.url)
             await pipeline.finish(client.jetstream(), recording_id, PLANNING)

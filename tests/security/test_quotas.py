@@ -118,7 +118,7 @@ async def test_event_streams_are_limited_per_key(settings: GatewaySettings, tmp_
         serving_gateway(limited) as url,
         httpx.AsyncClient(base_url=url, headers=bearer(await new_key(limited, owner))) as api,
     ):
-        created = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+        created = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
         events = f"/v1/recordings/{created.json()['id']}/events"
         async with api.stream("GET", events) as held:
             assert held.status_code == 200

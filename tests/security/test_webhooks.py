@@ -6,6 +6,7 @@ registration and another at delivery (rebinding) cannot be staged on this machin
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -63,7 +64,7 @@ def owner() -> str:
 async def _finished(api: AsyncTestClient[Any], nats_server: NatsServer) -> str:
     import nats
 
-    created = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    created = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
     recording_id = str(created.json()["id"])
     client = await nats.connect(nats_server.url)
     try:

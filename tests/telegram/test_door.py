@@ -83,7 +83,7 @@ async def _until(predicate: Any, timeout: float = 10.0) -> None:
 async def test_someone_not_on_the_allow_list_is_refused_and_nothing_is_downloaded(
     harness: Harness,
 ) -> None:
-    harness.telegram.files["stranger"] = b"x" * 100
+    harness.telegram.files["stranger"] = os.urandom(100)
     message = user_message(1, user_id=7, document=("stranger", "audio/mpeg", 100), language="ru")
     await harness.bot.handle(None, message)
     assert "stranger" not in harness.telegram.streamed

@@ -114,7 +114,7 @@ async def test_health_and_readiness(api: AsyncTestClient) -> None:
 async def test_projection_is_idempotent_and_terminal_states_stick(
     api: AsyncTestClient, nats_client: Client
 ) -> None:
-    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
     recording_id = response.json()["id"]
     js = nats_client.jetstream()
     ref = ObjectRef(bucket="audio", name=f"{recording_id}.wav", size_bytes=1)
@@ -147,7 +147,7 @@ async def test_a_message_no_worker_ever_acks_fails_the_recording(
 ) -> None:
     """A worker that crashes on a message never reports anything itself: JetStream's
     max-deliveries advisory, kept in the DEAD_LETTERS stream, is what fails the recording."""
-    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
     recording_id = response.json()["id"]
     js = nats_client.jetstream()
     ready = RecordingReady(
@@ -199,9 +199,9 @@ async def test_a_recording_that_stops_moving_is_reported(
         stuck_check_every_s=0.2,
     )
     async with running_gateway(settings) as api:
-        response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+        response = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
         recording_id = response.json()["id"]
-        waiting = await api.post("/v1/recordings", files={"file": ("b.wav", b"x" * 100)})
+        waiting = await api.post("/v1/recordings", files={"file": ("b.wav", os.urandom(100))})
         # a prepare worker that starts and then goes silent (no worker runs in this test)
         progress = StageProgress(recording_id=recording_id, stage=Stage.PREPARE, fraction=0.3)
         client = await nats.connect(nats_server.url)
@@ -231,7 +231,7 @@ async def test_questions_wait_for_the_answer_then_fall_back_to_polling(
         answer_wait_s=0.5,
     )
     async with running_gateway(settings) as api:
-        response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+        response = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
         recording_id = response.json()["id"]
         early = await api.post(f"/v1/recordings/{recording_id}/questions", json={"question": "?"})
         assert early.status_code == 409
@@ -289,7 +289,7 @@ async def test_summary_is_served_once_written(api: AsyncTestClient, nats_client:
     from secretary_contracts.messaging import artifact_object_name
     from secretary_runtime import objects
 
-    response = await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+    response = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
     recording_id = response.json()["id"]
     missing = await api.get(f"/v1/recordings/{recording_id}/summary")
     assert missing.status_code == 409
@@ -335,7 +335,7 @@ async def test_progress_and_answers_stream_as_server_sent_events(
     )
     async with running_gateway(settings) as api:
         recording_id = (
-            await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})
+            await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
         ).json()["id"]
         broker = NatsBroker(nats_server.url)
         await broker.connect()

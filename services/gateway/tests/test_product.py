@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -90,7 +91,7 @@ PLANNING = meeting(
 
 async def upload(api: AsyncTestClient[Any], title: str = "Planning") -> str:
     response = await api.post(
-        "/v1/recordings", files={"file": ("call.wav", b"x" * 100)}, data={"title": title}
+        "/v1/recordings", files={"file": ("call.wav", os.urandom(100))}, data={"title": title}
     )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

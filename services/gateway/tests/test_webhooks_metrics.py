@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -106,7 +107,7 @@ async def test_webhooks_are_signed_retried_and_recorded(
 
         # the receiver is down twice, then takes it
         receiver.answers = [503, 500]
-        done = (await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})).json()
+        done = (await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})).json()
         await pipeline.finish(nats_client.jetstream(), done["id"], TRANSCRIPT)
         [delivery] = await _deliveries(api, hook["id"], settled=1)
         assert delivery["status"] == "delivered" and delivery["attempts"] == 3
@@ -125,7 +126,9 @@ async def test_webhooks_are_signed_retried_and_recorded(
 
         # a failed recording is announced too; a receiver that never answers is given up on
         receiver.answers = [500] * 10
-        failed = (await api.post("/v1/recordings", files={"file": ("b.wav", b"x" * 100)})).json()
+        failed = (
+            await api.post("/v1/recordings", files={"file": ("b.wav", os.urandom(100))})
+        ).json()
         await pipeline.fail(nats_client.jetstream(), failed["id"], ErrorCode.NOT_MEDIA, "Text.")
         deliveries = await _deliveries(api, hook["id"], settled=2)
         given_up = next(d for d in deliveries if d["recording_id"] == failed["id"])
@@ -162,9 +165,9 @@ def _samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 async def test_metrics_count_requests_recordings_and_stage_durations(
     api: AsyncTestClient[Any], nats_client: Client
 ) -> None:
-    recording_id = (await api.post("/v1/recordings", files={"file": ("a.wav", b"x" * 100)})).json()[
-        "id"
-    ]
+    recording_id = (
+        await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
+    ).json()["id"]
     await api.get(f"/v1/recordings/{recording_id}")
     await api.get("/v1/recordings/unknown")
     js = nats_client.jetstream()

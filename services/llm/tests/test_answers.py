@@ -374,14 +374,23 @@ async def test_short_meetings_are_summarised_whole_and_long_ones_by_map_reduce(
 
 
 async def test_a_ready_transcript_gets_a_stored_summary(
-    nats_server: NatsServer, llm_server: str, proxy: tuple[str, Path], nats_client: Client
+    llm_server: str, proxy: tuple[str, Path], tmp_path: Path
 ) -> None:
+    """On a nats-server of its own: the summary consumer starts from the stream's beginning,
+    and the session's shared stream holds every transcript the other tests announced."""
+    with NatsServer(tmp_path / "nats") as own:
+        await _summarised(own, llm_server, proxy[0])
+
+
+async def _summarised(own: NatsServer, llm_server: str, proxy_url: str) -> None:
+    import nats
     from secretary_contracts import ObjectRef, Summary, TranscriptReady
     from secretary_contracts.messaging import SUMMARY_READY, TRANSCRIPT_READY
     from secretary_llm.summaries import Summarizer
     from secretary_llm.worker import SummaryWorker
 
-    settings = _settings(llm_server, proxy[0], nats_url=nats_server.url)
+    nats_client = await nats.connect(own.url)
+    settings = _settings(llm_server, proxy_url, nats_url=own.url)
 
     def register(broker: NatsBroker) -> None:
         SummaryWorker(
@@ -391,7 +400,7 @@ async def test_a_ready_transcript_gets_a_stored_summary(
             Summarizer(settings, create_client(settings)),
         ).register()
 
-    async with started_broker(nats_server.url, register) as broker:
+    async with started_broker(own.url, register) as broker:
         recording_id = uuid.uuid4().hex
         js = nats_client.jetstream()
         ref = await objects.put_model(
@@ -411,6 +420,7 @@ async def test_a_ready_transcript_gets_a_stored_summary(
         (ready,) = await _wait_for(nats_client, SUMMARY_READY.subject, recording_id)
         stored = await objects.get_model(js, ObjectRef.model_validate(ready["summary"]), Summary)
         assert stored.summary
+    await nats_client.close()
 
 
 async def test_an_unreachable_llm_fails_the_question_clearly(

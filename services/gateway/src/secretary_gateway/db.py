@@ -15,7 +15,18 @@ from secretary_contracts import (
     RecordingStatus,
     Stage,
 )
-from sqlalchemy import JSON, Connection, DateTime, Float, Integer, String, Text, inspect, text
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -45,6 +56,10 @@ class Base(DeclarativeBase):
 
 class RecordingRow(Base):
     __tablename__ = "recordings"
+    __table_args__ = (
+        Index("ix_recordings_owner_sha256", "owner", "sha256"),
+        Index("uq_recordings_owner_idempotency_key", "owner", "idempotency_key", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200), index=True)
@@ -72,6 +87,8 @@ class RecordingRow(Base):
     media_deleted_at: Mapped[datetime | None] = mapped_column(
         DateTime(timezone=True), nullable=True
     )
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, index=True
     )
@@ -89,6 +106,7 @@ def new_recording_row(event: MediaReceived) -> RecordingRow:
         filename=event.filename,
         content_type=event.content_type,
         size_bytes=event.media.size_bytes,
+        sha256=event.media.sha256,
         status=RecordingStatus.QUEUED,
         stages={Stage.UPLOAD: 1.0},
         options=event.options.model_dump(exclude_none=True),
@@ -97,6 +115,9 @@ def new_recording_row(event: MediaReceived) -> RecordingRow:
 
 class QuestionRow(Base):
     __tablename__ = "questions"
+    __table_args__ = (
+        Index("uq_questions_owner_idempotency_key", "owner", "idempotency_key", unique=True),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     recording_id: Mapped[str] = mapped_column(String(32), index=True)
@@ -108,6 +129,7 @@ class QuestionRow(Base):
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -20,6 +20,11 @@ class GatewaySettings(ServiceSettings):
         ge=0.0,
         description="A speaker with less speech than this is named but not enrolled.",
     )
+    deduplicate_uploads: bool = Field(
+        default=True,
+        description="The same bytes uploaded again by the same owner answer the recording made"
+        " the first time (`duplicate_of`); off: each upload is transcribed anew.",
+    )
     recordings_in_flight_per_owner: int = Field(
         default=5,
         ge=1,

@@ -26,16 +26,26 @@ class QuestionController(Controller):
         "/",
         operation_id="askQuestion",
         summary="Ask about a recording; answers within the wait, else 202 and poll.",
+        description="A retry with the same `Idempotency-Key` header answers the question asked"
+        " the first time; it is not asked again.",
         responses=errors(400, 403, 404, 409, 429),
     )
     async def ask(
         self,
+        request: Request[Any, Any, State],
         recording_id: FromPath[str],
         data: JSONBody[QuestionRequest],
         caller: NamedDependency[Caller],
         questions: NamedDependency[QuestionService],
     ) -> Response[QuestionOut]:
-        asked = await questions.ask(caller, recording_id, data.question, data.language, data.wait_s)
+        asked = await questions.ask(
+            caller,
+            recording_id,
+            data.question,
+            data.language,
+            data.wait_s,
+            request.headers.get("idempotency-key"),
+        )
         pending = asked.status == QuestionStatus.PENDING
         return Response(QuestionOut.from_row(asked), status_code=202 if pending else 200)
 

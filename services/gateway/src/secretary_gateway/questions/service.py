@@ -10,6 +10,8 @@ from litestar.datastructures import State
 from secretary_contracts import QuestionAsked, QuestionStatus, RecordingStatus
 from secretary_contracts.messaging import QUESTION_ASKED
 from secretary_runtime.publishing import EventPublisher
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from secretary_gateway.db import Database, QuestionRow
 from secretary_gateway.errors import ApiError
@@ -19,6 +21,7 @@ from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
 
 POLL_S = 0.2
+MAX_IDEMPOTENCY_KEY = 200
 
 
 class QuestionService:
@@ -34,10 +37,22 @@ class QuestionService:
         question: str,
         language: str | None = None,
         wait_s: float | None = None,
+        idempotency_key: str | None = None,
     ) -> QuestionRow:
         """Stores the question and hands it to the llm service; waits up to `wait_s` (the
-        setting by default) for the answer, and returns the question as it then stands."""
+        setting by default) for the answer, and returns the question as it then stands. The
+        same `idempotency_key` again returns the question asked with it."""
         row = await owned_recording(self.database, caller, recording_id)
+        wait = self.settings.answer_wait_s if wait_s is None else wait_s
+        if idempotency_key is not None:
+            if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+                raise ApiError(
+                    400,
+                    "invalid_idempotency_key",
+                    f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+                )
+            if (asked_before := await self._asked_with(caller, idempotency_key)) is not None:
+                return await self._settled_within(asked_before.id, wait)
         if row.status != RecordingStatus.DONE:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; ask once it is done."
@@ -52,9 +67,17 @@ class QuestionService:
             question=question,
             status=QuestionStatus.PENDING,
             citations=[],
+            idempotency_key=idempotency_key,
         )
-        async with self.database.sessions.begin() as session:
-            session.add(asked)
+        try:
+            async with self.database.sessions.begin() as session:
+                session.add(asked)
+        except IntegrityError:
+            # the same key twice at once: the other request asked it
+            first = await self._asked_with(caller, idempotency_key or "")
+            if first is None:
+                raise
+            return await self._settled_within(first.id, wait)
         await EventPublisher(self.broker).publish(
             QUESTION_ASKED,
             QuestionAsked(
@@ -67,9 +90,17 @@ class QuestionService:
             ),
             message_id=f"{asked.id}:asked",
         )
-        return await self._settled_within(
-            asked.id, self.settings.answer_wait_s if wait_s is None else wait_s
-        )
+        return await self._settled_within(asked.id, wait)
+
+    async def _asked_with(self, caller: Caller, idempotency_key: str) -> QuestionRow | None:
+        async with self.database.sessions() as session:
+            found = await session.scalars(
+                select(QuestionRow).where(
+                    QuestionRow.owner == caller.owner,
+                    QuestionRow.idempotency_key == idempotency_key,
+                )
+            )
+            return found.first()
 
     async def _settled_within(self, question_id: str, wait_s: float) -> QuestionRow:
         loop = asyncio.get_running_loop()

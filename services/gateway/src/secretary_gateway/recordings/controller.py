@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
     OpenAPIFormat,
     OpenAPIMediaType,
@@ -76,8 +77,17 @@ class RecordingController(Controller):
         summary="Upload a recording and start processing it.",
         description="multipart/form-data with the file in `file`; optional fields `title`,"
         " `language` (ISO 639-1 or `auto`), `num_speakers`, `min_speakers`, `max_speakers`."
-        " The file streams into storage as it arrives.",
-        responses=errors(400, 403, 413, 415, 429, 503),
+        " The file streams into storage as it arrives. A retry with the same"
+        " `Idempotency-Key` header, or the same bytes uploaded again, answers 200 with the"
+        " recording made the first time (`duplicate_of` for the same bytes).",
+        responses={
+            200: ResponseSpec(
+                data_container=Recording,
+                description="Made before: a retry with the same Idempotency-Key, or the same"
+                " bytes again (`duplicate_of`).",
+            ),
+            **errors(400, 403, 413, 415, 429, 503),
+        },
         operation_class=UploadOperation,
     )
     async def upload(
@@ -85,13 +95,15 @@ class RecordingController(Controller):
         request: Request[Any, Any, State],
         caller: NamedDependency[Caller],
         recordings: NamedDependency[RecordingService],
-    ) -> Recording:
-        return await recordings.create(
+    ) -> Response[Recording]:
+        recording, created = await recordings.create(
             caller,
             request.stream(),
             request.headers.get("content-type", ""),
             int(request.headers.get("content-length") or -1),
+            request.headers.get("idempotency-key"),
         )
+        return Response(recording, status_code=201 if created else 200)
 
     @get(
         "/",

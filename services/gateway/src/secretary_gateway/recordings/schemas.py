@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 from secretary_contracts import PIPELINE_STAGES, RecordingStatus, overall_progress
 
-from secretary_gateway.db import RecordingRow
+from secretary_gateway.db import RecordingRow, as_utc
 from secretary_gateway.errors import ErrorDetail
 from secretary_gateway.recordings.timeline import stage_durations
 
@@ -38,6 +38,11 @@ class Recording(BaseModel):
         description="How long each finished stage took, from the previous one's end."
     )
     media_available: bool = Field(description="False once retention removed the media.")
+    duplicate_of: str | None = Field(
+        default=None,
+        description="Set when the upload held the same bytes as this earlier recording of"
+        " yours: that recording is answered, and nothing new is stored.",
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -92,8 +97,8 @@ class Recording(BaseModel):
             else None,
             stage_seconds=stage_durations(row),
             media_available=row.media_deleted_at is None,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            created_at=as_utc(row.created_at),
+            updated_at=as_utc(row.updated_at),
         )
 
 

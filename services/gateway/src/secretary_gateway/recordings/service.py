@@ -20,6 +20,7 @@ from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import IntegrityError
 
 from secretary_gateway import limits
 from secretary_gateway.db import Database, RecordingRow, new_recording_row
@@ -75,6 +76,9 @@ async def owned_recording(database: Database, caller: Caller, recording_id: str)
     return row
 
 
+MAX_IDEMPOTENCY_KEY = 200
+
+
 class RecordingService:
     def __init__(self, database: Database, broker: NatsBroker, settings: GatewaySettings) -> None:
         self.database = database
@@ -84,11 +88,41 @@ class RecordingService:
     async def owned(self, caller: Caller, recording_id: str) -> RecordingRow:
         return await owned_recording(self.database, caller, recording_id)
 
+    async def _existing(
+        self, owner: str, failed_too: bool = True, **matching: str
+    ) -> RecordingRow | None:
+        column, value = next(iter(matching.items()))
+        query = select(RecordingRow).where(
+            RecordingRow.owner == owner, getattr(RecordingRow, column) == value
+        )
+        if not failed_too:
+            query = query.where(RecordingRow.status != RecordingStatus.FAILED)
+        async with self.database.sessions() as session:
+            found = await session.scalars(query.order_by(RecordingRow.created_at))
+            return found.first()
+
     async def create(
-        self, caller: Caller, body: AsyncIterator[bytes], content_type: str, content_length: int
-    ) -> Recording:
+        self,
+        caller: Caller,
+        body: AsyncIterator[bytes],
+        content_type: str,
+        content_length: int,
+        idempotency_key: str | None = None,
+    ) -> tuple[Recording, bool]:
         """Streams the upload into storage, records it, and puts it in the pipeline; on any
-        failure nothing is left behind: no row, no object, no event."""
+        failure nothing is left behind: no row, no object, no event. A retry with the same
+        `Idempotency-Key`, or the same bytes again, answers the recording made the first time
+        (the flag is False then) and stores nothing."""
+        if idempotency_key is not None:
+            if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
+                raise ApiError(
+                    400,
+                    "invalid_idempotency_key",
+                    f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+                )
+            replayed = await self._existing(caller.owner, idempotency_key=idempotency_key)
+            if replayed is not None:
+                return Recording.from_row(replayed), False
         js = self.broker.connection.jetstream()
         recording_id = uuid.uuid4().hex
         settings = self.settings
@@ -117,6 +151,19 @@ class RecordingService:
         except ApiError:
             await objects.delete_object(js, BUCKETS.media, recording_id)
             raise
+        if (
+            settings.deduplicate_uploads
+            and upload.media.sha256
+            # a recording that failed is no reason not to try the same bytes again
+            and (
+                same := await self._existing(
+                    caller.owner, failed_too=False, sha256=upload.media.sha256
+                )
+            )
+        ):
+            await objects.delete_object(js, BUCKETS.media, recording_id)
+            duplicate = Recording.from_row(same)
+            return duplicate.model_copy(update={"duplicate_of": same.id}), False
         event = MediaReceived(
             recording_id=recording_id,
             owner=caller.owner,
@@ -128,8 +175,17 @@ class RecordingService:
             options=options,
         )
         row = new_recording_row(event)
-        async with self.database.sessions.begin() as session:
-            session.add(row)
+        row.idempotency_key = idempotency_key
+        try:
+            async with self.database.sessions.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            # the same key, sent twice at once: the other request made the recording
+            await objects.delete_object(js, BUCKETS.media, recording_id)
+            first = await self._existing(caller.owner, idempotency_key=idempotency_key or "")
+            if first is None:
+                raise
+            return Recording.from_row(first), False
         try:
             await EventPublisher(self.broker).publish(MEDIA_RECEIVED, event)
         except Exception as error:
@@ -140,7 +196,7 @@ class RecordingService:
             raise ApiError(
                 503, "unavailable", "The recording could not be queued; try again."
             ) from error
-        return Recording.from_row(row)
+        return Recording.from_row(row), True
 
     async def page(
         self,

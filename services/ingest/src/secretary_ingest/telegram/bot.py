@@ -178,14 +178,12 @@ class TelegramBot:
             return
         await end_download(succeeded=True)
         recording_id = str(created["id"])
+        if created.get("duplicate_of"):
+            # the same bytes under another Telegram file id: the gateway kept the first
+            await self._already_have(message, language, recording_id)
+            return
         with bound_recording(recording_id):
             sha256 = digest.hexdigest()
-            same_content = await self.state.recording_of_content(user_id, sha256)
-            if same_content is not None:
-                # the same bytes under another Telegram file id: keep the first recording
-                await self.gateway.delete(owner_of(user_id), recording_id)
-                await self._already_have(message, language, same_content)
-                return
             recording = ChatRecording(
                 recording_id=recording_id,
                 user_id=user_id,
@@ -199,7 +197,6 @@ class TelegramBot:
             )
             await self.state.save_recording(recording)
             await self.state.remember_file(media.file_unique_id, recording_id)
-            await self.state.remember_content(user_id, sha256, recording_id)
             user = await self.state.user(user_id)
             user.recordings = [recording_id, *user.recordings]
             await self.state.save_user(user_id, user)

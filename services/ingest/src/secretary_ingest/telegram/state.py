@@ -2,8 +2,8 @@
 recording's status, names and transcript are the gateway's: this keeps none of them.
 
 Keys: `rec.<recording id>` a recording sent from a chat; `user.<user id>` a user's
-preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became;
-`sha.<user id>.<sha256>` the same for its content (a file forwarded or re-uploaded);
+preferences and recordings, newest first; `file.<file_unique_id>` the recording a file became
+(the same bytes under another file id are the gateway's to recognise);
 `q.<question id>` a question asked in a chat; `clip.<chat id>.<message id>` the speaker a voice
 clip the bot sent asks about.
 """
@@ -105,13 +105,6 @@ class TelegramState:
     async def remember_file(self, file_unique_id: str, recording_id: str) -> None:
         await (await self.kv()).put(f"file.{file_unique_id}", recording_id.encode())
 
-    async def recording_of_content(self, user_id: int, sha256: str) -> str | None:
-        raw = await self._get(f"sha.{user_id}.{sha256}")
-        return raw.decode() if raw else None
-
-    async def remember_content(self, user_id: int, sha256: str, recording_id: str) -> None:
-        await (await self.kv()).put(f"sha.{user_id}.{sha256}", recording_id.encode())
-
     async def question(self, question_id: str) -> ChatQuestion | None:
         raw = await self._get(f"q.{question_id}")
         return ChatQuestion.model_validate_json(raw) if raw else None
@@ -133,7 +126,7 @@ class TelegramState:
     async def forget(self, recording: ChatRecording) -> None:
         kv = await self.kv()
         keys = [f"rec.{recording.recording_id}", f"file.{recording.file_unique_id}"]
-        if recording.sha256:
+        if recording.sha256:  # a key earlier releases wrote for the content
             keys.append(f"sha.{recording.user_id}.{recording.sha256}")
         for key in keys:
             with contextlib.suppress(KeyNotFoundError):
