@@ -10,6 +10,7 @@ class ErrorCode(StrEnum):
     NO_AUDIO_STREAM = "no_audio_stream"
     TOO_LARGE = "too_large"
     TOO_LONG = "too_long"
+    MEDIA_TIMEOUT = "media_timeout"
     NO_SPEECH = "no_speech"
     UNSUPPORTED_LANGUAGE = "unsupported_language"
     STAGE_FAILED = "stage_failed"
@@ -26,6 +27,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.NO_AUDIO_STREAM: "The file has no audio track.",
     ErrorCode.TOO_LARGE: "The file is larger than the size limit.",
     ErrorCode.TOO_LONG: "The recording is longer than the duration limit.",
+    ErrorCode.MEDIA_TIMEOUT: "Reading the recording took too long; it may be damaged.",
     ErrorCode.NO_SPEECH: "No speech was found in the recording.",
     ErrorCode.UNSUPPORTED_LANGUAGE: "The requested language is not supported by the speech model.",
     ErrorCode.STAGE_FAILED: "A processing stage failed repeatedly.",

@@ -15,6 +15,16 @@ logger = logging.getLogger(__name__)
 
 # A decode that yields less than this share of the probed duration means the file was cut off.
 TRUNCATION_TOLERANCE = 0.9
+# Only local files are read, and only by the demuxers of audio and video files: playlists and
+# concat lists (hls, concat, ...), which can name other files or URLs, are not among them.
+INPUT_OPTIONS = (
+    "-protocol_whitelist",
+    "file",
+    "-format_whitelist",
+    "mov,matroska,ogg,mp3,wav,w64,flac,aac,avi,asf,amr,caf,aiff,mpeg,mpegts,flv,au,wv,ape,"
+    "tta,ac3,eac3,dts,loas,rm,voc,xwma,mxf,dsf",
+)
+BYTES_PER_SECOND = AUDIO_SAMPLE_RATE * 2
 
 
 class MediaError(Exception):
@@ -48,22 +58,48 @@ def _has_media_signature(path: Path) -> bool:
     )
 
 
-async def _run(*args: str) -> tuple[int, bytes, bytes]:
+def _timed_out(tool: str, timeout_s: float) -> MediaError:
+    return MediaError(
+        ErrorCode.MEDIA_TIMEOUT,
+        f"Reading the recording took too long ({tool} was stopped after {timeout_s:.0f} s).",
+    )
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def _run(*args: str, timeout_s: float) -> tuple[int, bytes, bytes]:
     process = await asyncio.create_subprocess_exec(
         *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    out, err = await process.communicate()
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout_s)
+    except TimeoutError:
+        await _stop(process)
+        raise _timed_out(Path(args[0]).name, timeout_s) from None
     return process.returncode or 0, out, err
 
 
-async def probe(path: Path, ffprobe: str = "ffprobe") -> Probe:
+async def probe(path: Path, ffprobe: str = "ffprobe", timeout_s: float = 60.0) -> Probe:
     if path.stat().st_size == 0:
         raise MediaError(ErrorCode.EMPTY_FILE, "The file is empty (0 bytes).")
     code, out, err = await _run(
-        ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)
+        ffprobe,
+        "-v",
+        "error",
+        *INPUT_OPTIONS,
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+        str(path),
+        timeout_s=timeout_s,
     )
     if code != 0:
         if _has_media_signature(path):
@@ -97,8 +133,13 @@ async def normalise(
     probed: Probe,
     ffmpeg: str = "ffmpeg",
     on_progress: Callable[[float], None] | None = None,
+    max_duration_s: float | None = None,
+    timeout_s: float = 1800.0,
 ) -> Normalised:
-    """Decodes the first audio track once, to 16 kHz mono 16-bit PCM WAV."""
+    """Decodes the first audio track once, to 16 kHz mono 16-bit PCM WAV. Decoding stops a
+    second past `max_duration_s` of decoded audio, whatever the container claims, so a file
+    that says one minute and holds a day takes seconds and little scratch space to refuse."""
+    cap = ("-t", f"{max_duration_s + 1:.3f}") if max_duration_s else ()
     process = await asyncio.create_subprocess_exec(
         ffmpeg,
         "-nostdin",
@@ -106,8 +147,10 @@ async def normalise(
         "-v",
         "error",
         "-y",
+        *INPUT_OPTIONS,
         "-i",
         str(source),
+        *cap,
         "-map",
         "0:a:0",
         "-vn",
@@ -133,15 +176,25 @@ async def normalise(
         stderr=asyncio.subprocess.PIPE,
     )
     assert process.stdout is not None and process.stderr is not None
-    stderr_task = asyncio.create_task(process.stderr.read())
-    async for raw in process.stdout:
-        line = raw.decode(errors="replace").strip()
-        if line.startswith("out_time_us=") and on_progress and probed.duration_s:
-            value = line.split("=", 1)[1]
-            if value.isdigit():
-                on_progress(int(value) / 1e6 / probed.duration_s)
-    code = await process.wait()
-    errors = (await stderr_task).decode(errors="replace").strip()
+    stdout, stderr = process.stdout, process.stderr
+
+    async def follow() -> bytes:
+        errors_read = asyncio.create_task(stderr.read())
+        async for raw in stdout:
+            line = raw.decode(errors="replace").strip()
+            if line.startswith("out_time_us=") and on_progress and probed.duration_s:
+                value = line.split("=", 1)[1]
+                if value.isdigit():
+                    on_progress(int(value) / 1e6 / probed.duration_s)
+        await process.wait()
+        return await errors_read
+
+    try:
+        errors = (await asyncio.wait_for(follow(), timeout_s)).decode(errors="replace").strip()
+    except TimeoutError:
+        await _stop(process)
+        raise _timed_out("ffmpeg", timeout_s) from None
+    code = process.returncode
     if code != 0:
         raise MediaError(
             ErrorCode.CORRUPT_MEDIA,
@@ -150,6 +203,12 @@ async def normalise(
     decoded_s = max(0.0, (target.stat().st_size - 44) / 2 / AUDIO_SAMPLE_RATE)
     if decoded_s == 0:
         raise MediaError(ErrorCode.CORRUPT_MEDIA, "The audio track decodes to nothing.")
+    if max_duration_s and decoded_s > max_duration_s:
+        raise MediaError(
+            ErrorCode.TOO_LONG,
+            f"The recording lasts more than {max_duration_s / 3600:.1f} h, the limit"
+            f" (its file claimed {(probed.duration_s or 0) / 3600:.1f} h).",
+        )
     if errors and probed.duration_s and decoded_s < TRUNCATION_TOLERANCE * probed.duration_s:
         raise MediaError(
             ErrorCode.CORRUPT_MEDIA,

@@ -6,5 +6,14 @@ class PrepareSettings(ServiceSettings):
     ffmpeg_path: str = Field(default="ffmpeg", description="ffmpeg executable.")
     ffprobe_path: str = Field(default="ffprobe", description="ffprobe executable.")
     max_duration_s: float = Field(
-        default=6 * 3600, description="Longest recording accepted, in seconds."
+        default=6 * 3600,
+        gt=0,
+        description="Longest recording accepted, in seconds, measured on the decoded audio"
+        " (decoding stops there, whatever the file claims).",
+    )
+    probe_timeout_s: float = Field(
+        default=60.0, gt=0, description="ffprobe is killed after this long (media_timeout)."
+    )
+    decode_timeout_s: float = Field(
+        default=1800.0, gt=0, description="ffmpeg is killed after this long (media_timeout)."
     )

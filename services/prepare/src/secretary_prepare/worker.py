@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -21,6 +22,10 @@ from secretary_prepare import media
 from secretary_prepare.settings import PrepareSettings
 
 
+class ScratchFull(Exception):
+    """Not enough scratch space to decode: the job is retried, not failed."""
+
+
 class Preparer:
     def __init__(self, settings: PrepareSettings, broker: NatsBroker, jobs: JobRunner) -> None:
         self.settings = settings
@@ -34,6 +39,16 @@ class Preparer:
         async def on_media_received(event: MediaReceived, msg: NatsMessage) -> None:
             await self.jobs.run(msg, event, Stage.PREPARE, spec, lambda p: self.prepare(event, p))
 
+    def _check_scratch(self, scratch: Path) -> None:
+        """Room for the longest decode allowed, before it starts: a worker short of disk
+        hands the job back (to itself later, or to another replica) rather than fail it."""
+        needed = int((self.settings.max_duration_s + 1) * media.BYTES_PER_SECOND)
+        free = shutil.disk_usage(scratch).free
+        if free < needed:
+            raise ScratchFull(
+                f"{free // 2**20} MiB free in {scratch.parent}, {needed // 2**20} MiB needed"
+            )
+
     async def prepare(self, event: MediaReceived, progress: Progress) -> None:
         js = self.broker.connection.jetstream()
         with tempfile.TemporaryDirectory(
@@ -41,19 +56,24 @@ class Preparer:
         ) as scratch:
             original = await objects.download(js, event.media, Path(scratch) / "original")
             try:
-                probed = await media.probe(original, self.settings.ffprobe_path)
+                probed = await media.probe(
+                    original, self.settings.ffprobe_path, self.settings.probe_timeout_s
+                )
                 if probed.duration_s and probed.duration_s > self.settings.max_duration_s:
                     raise media.MediaError(
                         ErrorCode.TOO_LONG,
                         f"The recording lasts {probed.duration_s / 3600:.1f} h; "
                         f"the limit is {self.settings.max_duration_s / 3600:.1f} h.",
                     )
+                self._check_scratch(Path(scratch))
                 normalised = await media.normalise(
                     original,
                     Path(scratch) / "audio.wav",
                     probed,
                     self.settings.ffmpeg_path,
                     on_progress=lambda f: progress.report(0.9 * f),
+                    max_duration_s=self.settings.max_duration_s,
+                    timeout_s=self.settings.decode_timeout_s,
                 )
             except media.MediaError as error:
                 raise JobRejected(error.code, error.message) from error
