@@ -277,3 +277,54 @@ def test_the_telegram_door_reaches_the_gateway_it_is_a_client_of(
     service = _of_kind(objects, "Service")["gateway"]
     assert config["SECRETARY_GATEWAY_URL"] == "http://gateway"
     assert service["spec"]["ports"][0]["port"] == 80
+
+
+def test_no_pod_carries_a_token_for_the_kubernetes_api(objects: list[dict[str, Any]]) -> None:
+    for name, spec in _pod_specs(objects).items():
+        assert spec.get("automountServiceAccountToken") is False, name
+
+
+def test_each_service_sees_only_its_own_secret() -> None:
+    objects = render("prod")
+    secrets = {name: set(o["stringData"]) for name, o in _of_kind(objects, "Secret").items()}
+    for name, spec in _pod_specs(objects).items():
+        referenced = {
+            source["secretRef"]["name"]
+            for container in spec["containers"] + spec.get("initContainers", [])
+            for source in container.get("envFrom", [])
+            if "secretRef" in source
+        }
+        assert referenced <= {f"{name}-secrets"}, (name, referenced)
+    holders = {key: name for name, keys in secrets.items() for key in keys}
+    assert holders["SECRETARY_LLM_API_KEY"] == "llm-secrets"
+    assert holders["SECRETARY_TELEGRAM_BOT_TOKEN"] == "ingest-secrets"
+    assert holders["SECRETARY_DATABASE_URL"] == "gateway-secrets"
+
+
+def test_the_ingress_is_tls_and_serves_neither_probes_nor_metrics(
+    objects: list[dict[str, Any]],
+) -> None:
+    ingress = _of_kind(objects, "Ingress")["gateway"]["spec"]
+    hosts = {rule["host"] for rule in ingress["rules"]}
+    assert hosts <= {host for tls in ingress["tls"] for host in tls["hosts"]}
+    paths = {p["path"] for rule in ingress["rules"] for p in rule["http"]["paths"]}
+    assert paths == {"/v1", "/schema"}
+
+
+def test_the_gateway_reaches_the_internet_but_not_the_cluster(
+    objects: list[dict[str, Any]],
+) -> None:
+    policy = _of_kind(objects, "NetworkPolicy")["gateway-egress"]
+    assert policy["spec"]["policyTypes"] == ["Egress"]
+    internal = {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16"}
+    pods = set()
+    for rule in policy["spec"]["egress"]:
+        for peer in rule["to"]:
+            if "ipBlock" in peer:
+                assert peer["ipBlock"]["cidr"] == "0.0.0.0/0"
+                assert internal <= set(peer["ipBlock"]["except"])
+                assert [p["port"] for p in rule["ports"]] == [443]
+            else:
+                labels = peer.get("podSelector", {}).get("matchLabels", {})
+                pods.add(labels.get("app.kubernetes.io/name") or labels.get("k8s-app"))
+    assert pods == {"nats", "postgresql", "kube-dns"}
