@@ -310,9 +310,10 @@ async def test_an_answer_is_written_live_and_ends_with_its_sources(harness: Harn
             question_id=asked.question_id,
             owner="telegram:42",
             question=asked.question,
-            answer="The offsite is in Lisbon [01:02] Maria.",
+            answer="The offsite is in Lisbon [01:02] Maria. It has a pool.",
             supported=True,
             citations=[Citation(start=62, end=66, speaker="Maria", text="Lisbon it is.")],
+            unsupported_sentences=["It has a pool."],
         ),
         message_id=f"{asked.question_id}:ready",
     )
@@ -322,8 +323,11 @@ async def test_an_answer_is_written_live_and_ends_with_its_sources(harness: Harn
         for s in harness.telegram.sent
         if s.get("reply_to_message_id") == 101 and s["text"].startswith("The offsite")
     )
+    assert reply["text"].endswith("✍️ a draft, being checked against the recording…")
     final = [e for e in harness.telegram.edits if e[1] == reply["id"]][-1][2]
-    assert final.startswith("The offsite is in Lisbon [01:02] Maria.")
+    assert final.startswith("The offsite is in Lisbon [01:02] Maria. It has a pool.")
+    assert "⚠️ Partly supported: 1 sentence(s) above cite nothing in the recording." in final
+    assert "draft" not in final
     assert final.endswith("Sources:\n[01:02] Maria: Lisbon it is.")
 
 
@@ -397,8 +401,9 @@ async def test_the_summary_follows_the_transcript(harness: Harness) -> None:
     recording_id = await _send_recording(harness, "meeting-10", 1000, 110)
     summary = Summary(
         summary="The budget was agreed.",
-        decisions=["Spend forty thousand on the website"],
+        decisions=["Spend forty thousand on the website [00:04] Maria", "Hire two people"],
         action_items=[ActionItem(who="Tom", what="Send the plan", when="Friday")],
+        unsupported=["Hire two people", "Send the plan"],
     )
     ref = await objects.put_model(
         harness.nats.jetstream(),
@@ -412,8 +417,10 @@ async def test_the_summary_follows_the_transcript(harness: Harness) -> None:
     await _until(lambda: any(s["text"].startswith("📋") for s in harness.telegram.sent))
     sent = next(s for s in harness.telegram.sent if s["text"].startswith("📋"))
     assert sent["reply_to_message_id"] == 110
-    assert "• Spend forty thousand on the website" in sent["text"]
-    assert "• Tom: Send the plan (Friday)" in sent["text"]
+    assert "• Spend forty thousand on the website [00:04] Maria\n" in sent["text"]
+    assert "• Hire two people ⚠️" in sent["text"]
+    assert "• Tom: Send the plan ⚠️ (Friday)" in sent["text"]
+    assert sent["text"].endswith("⚠️ = no source found in the recording")
 
 
 THREE_VOICES = Transcript(

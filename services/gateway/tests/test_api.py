@@ -384,8 +384,8 @@ async def test_progress_and_answers_stream_as_server_sent_events(
             api, f"/v1/recordings/{recording_id}/questions/{question['id']}/events", until="answer"
         )
         assert answer_events[:2] == [
-            ("delta", {"text": "Because "}),
-            ("delta", {"text": "of the budget."}),
+            ("delta", {"text": "Because ", "draft": True}),
+            ("delta", {"text": "of the budget.", "draft": True}),
         ]
         assert answer_events[-1][0] == "answer"
         assert answer_events[-1][1]["supported"] is False

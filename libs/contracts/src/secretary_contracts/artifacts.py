@@ -103,8 +103,15 @@ class Summary(BaseModel):
 
     schema_version: int = 1
     summary: str
-    decisions: list[str] = Field(default_factory=list)
+    decisions: list[str] = Field(
+        default_factory=list, description="Each ends with where it was said: [mm:ss] Speaker."
+    )
     action_items: list[ActionItem] = Field(default_factory=list)
+    unsupported: list[str] = Field(
+        default_factory=list,
+        description="Decisions and action items (their `what`) that cite nothing found in the"
+        " transcript: kept, but not to be taken as said.",
+    )
 
 
 class SpeakerMatch(BaseModel):

@@ -159,6 +159,11 @@ class AnswerDelta(RecordingEvent):
     question_id: str
     sequence: int = Field(ge=0)
     text: str
+    draft: bool = Field(
+        default=True,
+        description="Always true: not yet checked against the transcript; only `AnswerReady`"
+        " is the answer.",
+    )
 
 
 class AnswerReady(RecordingEvent):
@@ -168,6 +173,11 @@ class AnswerReady(RecordingEvent):
     answer: str
     supported: bool = Field(description="False when the transcript did not contain the answer.")
     citations: list[Citation] = Field(default_factory=list)
+    unsupported_sentences: list[str] = Field(
+        default_factory=list,
+        description="Sentences of a supported answer that cite nothing found in the transcript:"
+        " the answer is only partly supported.",
+    )
 
 
 class AnswerFailed(RecordingEvent):

@@ -127,6 +127,7 @@ class QuestionRow(Base):
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
     supported: Mapped[bool | None] = mapped_column(nullable=True)
     citations: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    unsupported_sentences: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openai import AsyncOpenAI
 from secretary_contracts import Citation, Transcript
 
-from secretary_llm.citations import check_citations
+from secretary_llm.citations import check_citations, unsupported_sentences
 from secretary_llm.prompting import NOT_FOUND, Exchange, build_prompt
 from secretary_llm.retrieval import PassageIndex
 from secretary_llm.settings import LlmSettings
@@ -20,6 +20,7 @@ class Answer:
     supported: bool
     citations: list[Citation]
     whole_transcript: bool
+    unsupported_sentences: list[str] = field(default_factory=list)
 
 
 class Answerer:
@@ -60,9 +61,14 @@ class Answerer:
         checked = check_citations(text, transcript, self.settings.citation_tolerance_s)
         # an answer that points at nothing in the transcript is not passed on as fact
         supported = bool(checked.valid) and NOT_FOUND not in text
+        tolerance = self.settings.citation_tolerance_s
         return Answer(
             text=text if supported else NOT_FOUND,
             supported=supported,
             citations=checked.valid,
             whole_transcript=prompt.whole_transcript,
+            # a supported answer may still say more than its sources: those sentences are named
+            unsupported_sentences=unsupported_sentences(text, transcript, tolerance)
+            if supported
+            else [],
         )

@@ -11,8 +11,8 @@ from secretary_llm.passages import speaker_name
 
 # [12:34] Maria, [1:02:03] SPEAKER_01, [12:34 Maria] -- the speaker is the next word or two
 _CITATION = re.compile(
-    r"\[(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})\]?\s*(?P<who>[^\]\n:,.;()]{1,40}?)"
-    r"(?=\]|[:,.;()\n]|\s{2}|$| (?:said|says|asked|mentioned|noted|stated|and|that)\b)"
+    r"\[(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,2}):(?P<s>\d{2})\]?\s*(?P<who>[^\]\n:,.;()!?]{1,40}?)"
+    r"(?=\]|[:,.;()\n!?]|\s{2}|$| (?:said|says|asked|mentioned|noted|stated|and|that)\b)"
 )
 
 
@@ -60,3 +60,22 @@ def check_citations(answer: str, transcript: Transcript, tolerance_s: float = 5.
                 )
             )
     return CitationCheck(valid=valid, rejected=rejected)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+def unsupported_sentences(
+    answer: str, transcript: Transcript, tolerance_s: float = 5.0
+) -> list[str]:
+    """The sentences of an answer that cite nothing found in the transcript. A sentence made
+    only of citations belongs to the one before it."""
+    sentences: list[str] = []
+    for piece in (p.strip() for p in _SENTENCE_END.split(answer.strip())):
+        if not piece:
+            continue
+        if sentences and not _CITATION.sub("", piece).strip(" ,.;:()[]-"):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return [s for s in sentences if not check_citations(s, transcript, tolerance_s).valid]

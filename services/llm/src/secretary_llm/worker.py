@@ -226,11 +226,18 @@ class QuestionWorker:
                 answer=answer.text,
                 supported=answer.supported,
                 citations=answer.citations,
+                unsupported_sentences=answer.unsupported_sentences,
             ),
             message_id=f"{event.question_id}:ready",
         )
         await self._remember(event, history, answer.text)
         logger.info(
             "question answered",
-            extra={"fields": {"supported": answer.supported, "citations": len(answer.citations)}},
+            extra={
+                "fields": {
+                    "supported": answer.supported,
+                    "citations": len(answer.citations),
+                    "unsupported_sentences": len(answer.unsupported_sentences),
+                }
+            },
         )

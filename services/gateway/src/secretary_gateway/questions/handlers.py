@@ -29,6 +29,7 @@ class AnswerProjector:
             status=QuestionStatus.ANSWERED,
             answer=ready.answer,
             supported=ready.supported,
+            unsupported_sentences=ready.unsupported_sentences,
             citations=[c.model_dump() for c in ready.citations],
         )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 from secretary_contracts import QuestionStatus
 
@@ -41,6 +43,13 @@ class QuestionOut(BaseModel):
     question: str
     answer: str | None
     supported: bool | None
+    support: Literal["full", "partial", "none"] | None = Field(
+        default=None,
+        description="`full`: every sentence cites where it was said; `partial`: some cite"
+        " nothing found in the transcript (`unsupported_sentences`); `none`: not in the"
+        " recording.",
+    )
+    unsupported_sentences: list[str] = Field(default_factory=list)
     citations: list[CitationOut]
     error: ErrorDetail | None
 
@@ -52,6 +61,14 @@ class QuestionOut(BaseModel):
             question=row.question,
             answer=row.answer,
             supported=row.supported,
+            support=None
+            if row.supported is None
+            else "none"
+            if not row.supported
+            else "partial"
+            if row.unsupported_sentences
+            else "full",
+            unsupported_sentences=list(row.unsupported_sentences or []),
             citations=[CitationOut.model_validate(c) for c in row.citations or []],
             error=ErrorDetail(code=row.error_code, message=row.error_message or "")
             if row.error_code

@@ -43,7 +43,8 @@ async def answer_events(
                 if body.get("question_id") == question_id:
                     yield ServerSentEventMessage(
                         event="delta",
-                        data=json.dumps({"text": body["text"]}),
+                        # a draft until the `answer` event, which alone is checked
+                        data=json.dumps({"text": body["text"], "draft": True}),
                         id=body["sequence"],
                     )
                 continue

@@ -73,7 +73,8 @@ class TelegramNotifier:
         written = self._answers.setdefault(question.question_id, [])
         if delta.sequence >= len(written):
             written.append(delta.text)
-        text = "".join(written)
+        # what the model writes is shown as a draft until it is checked against the recording
+        text = "".join(written) + "\n\n" + say(question.language, "draft")
         if question.answer_message_id is None:
             sent = await self.bot.client.send_message(
                 question.chat_id, text, reply_to_message_id=question.question_message_id, **PLAIN
@@ -90,6 +91,10 @@ class TelegramNotifier:
             return
         self._answers.pop(question.question_id, None)
         text = ready.answer
+        if ready.unsupported_sentences:
+            text += "\n\n" + say(
+                question.language, "partly_supported", count=len(ready.unsupported_sentences)
+            )
         if ready.citations:
             lines = [f"[{exports.moment(c.start)}] {c.speaker}: {c.text}" for c in ready.citations]
             text += f"\n\n{say(question.language, 'sources')}\n" + "\n".join(lines)

@@ -71,6 +71,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "The service is restarting or busy; please try again in a minute.",
         "answer_failed": "❌ No answer: {message} (code: {code})",
         "sources": "Sources:",
+        "draft": "✍️ a draft, being checked against the recording…",
+        "partly_supported": (
+            "⚠️ Partly supported: {count} sentence(s) above cite nothing in the recording."
+        ),
         "who_is_this": (
             "🎙 Who is {speaker}? Reply to this message with their name, and I will recognise"
             " their voice in your next recordings."
@@ -148,6 +152,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "unavailable": "Сервис перезапускается или занят; попробуйте через минуту.",
         "answer_failed": "❌ Ответа нет: {message} (код: {code})",
         "sources": "Источники:",
+        "draft": "✍️ черновик, сверяю с записью…",
+        "partly_supported": ("⚠️ Подтверждено не всё: предложений без ссылки на запись — {count}."),
         "who_is_this": (
             "🎙 Кто это — {speaker}? Ответьте на это сообщение именем, и я буду узнавать этот"
             " голос в следующих записях."
@@ -175,19 +181,26 @@ TEXTS: dict[str, dict[str, str]] = {
 
 def render_summary(language: str, summary: Summary) -> str:
     headings = {
-        "en": ("📋 Summary", "Decisions", "Action items"),
-        "ru": ("📋 Итоги", "Решения", "Задачи"),
+        "en": ("📋 Summary", "Decisions", "Action items", "⚠️ = no source found in the recording"),
+        "ru": ("📋 Итоги", "Решения", "Задачи", "⚠️ = в записи не найдено, где это сказано"),
     }
     heading = headings.get(language, headings["en"])
+    unsupported = set(summary.unsupported)
+
+    def marked(claim: str) -> str:
+        return f"{claim} ⚠️" if claim in unsupported else claim
+
     lines = [heading[0], summary.summary]
     if summary.decisions:
-        lines += ["", heading[1] + ":", *(f"• {d}" for d in summary.decisions)]
+        lines += ["", heading[1] + ":", *(f"• {marked(d)}" for d in summary.decisions)]
     if summary.action_items:
         lines += ["", heading[2] + ":"]
         for item in summary.action_items:
             who = f"{item.who}: " if item.who else ""
             when = f" ({item.when})" if item.when else ""
-            lines.append(f"• {who}{item.what}{when}")
+            lines.append(f"• {who}{marked(item.what)}{when}")
+    if unsupported:
+        lines += ["", heading[3]]
     return "\n".join(lines)
 
 
