@@ -167,7 +167,7 @@ def test_same_event_published_twice_gives_one_transcript(
         )
         # a producer that lost its ack and sends again, under another message id
         await js.publish(
-            MEDIA_RECEIVED.subject,
+            MEDIA_RECEIVED.of(event.recording_id),
             event.model_dump_json().encode(),
             headers={"Nats-Msg-Id": f"resent-{created['id']}"},
         )
@@ -197,7 +197,7 @@ def test_poison_message_lands_in_the_dead_letters_and_fails_the_recording(
             media=ObjectRef(bucket=BUCKETS.media, name="no-such-object", size_bytes=1),
         )
         await connection.jetstream().publish(
-            MEDIA_RECEIVED.subject, event.model_dump_json().encode()
+            MEDIA_RECEIVED.of(event.recording_id), event.model_dump_json().encode()
         )
         await connection.close()
 

@@ -1,18 +1,32 @@
 """Deletion that deletes, and fails safely: while storage does not answer, a delete answers 503
-and keeps every row, and the same call later deletes everything. The gateway's own
-nats-server is stopped and started again under it; the database is PostgreSQL."""
+and keeps every row, and the same call later deletes everything, the recording's events in
+every stream included (questions, answers, citations, progress). Real nats-server (the
+gateway's own, stopped and started again under it, where storage goes away) and
+PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from pathlib import Path
 
+from nats.aio.client import Client
 from nats.js.errors import ObjectNotFoundError
-from secretary_contracts.messaging import BUCKETS
+from secretary_contracts import AnswerDelta, AnswerReady
+from secretary_contracts.messaging import (
+    ALL_SUBJECTS,
+    ANSWER_DELTA,
+    ANSWER_READY,
+    BUCKETS,
+    QUESTION_ASKED,
+    RECORDING_DELETED,
+    TRANSCRIPT_READY,
+)
 from secretary_gateway.settings import GatewaySettings
 from secretary_runtime.nats_server import NatsServer
 from secretary_testing import pipeline
+from secretary_testing.events import published
 
 from services.gateway.tests.helpers import running_gateway, wait_for_status
 from services.gateway.tests.test_product import PLANNING
@@ -54,3 +68,53 @@ async def test_a_delete_while_storage_is_away_keeps_everything_and_succeeds_late
                 pass
             finally:
                 await client.close()
+
+
+async def test_a_deleted_recordings_events_leave_every_stream_and_no_one_elses_do(
+    nats_server: NatsServer, nats_client: Client, postgresql_url: str
+) -> None:
+    settings = GatewaySettings(
+        nats_url=nats_server.url, database_url=postgresql_url, answer_wait_s=0
+    )
+    js = nats_client.jetstream()
+    async with running_gateway(settings, f"forgetful-{uuid.uuid4().hex[:8]}") as api:
+        kept, deleted = [
+            (await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(300))})).json()[
+                "id"
+            ]
+            for _ in range(2)
+        ]
+        for recording_id in (kept, deleted):
+            await pipeline.finish(js, recording_id, PLANNING)
+            await wait_for_status(api, recording_id, "done")
+            asked = await api.post(
+                f"/v1/recordings/{recording_id}/questions", json={"question": "What budget?"}
+            )
+            question_id = asked.json()["id"]
+            # what the llm service would publish for it
+            await pipeline.publish(
+                js,
+                ANSWER_DELTA,
+                AnswerDelta(
+                    recording_id=recording_id, question_id=question_id, sequence=0, text="4"
+                ),
+            )
+            await pipeline.publish(
+                js,
+                ANSWER_READY,
+                AnswerReady(
+                    recording_id=recording_id,
+                    question_id=question_id,
+                    owner="x",
+                    question="What budget?",
+                    answer="Forty thousand [00:05] SPEAKER_01.",
+                    supported=True,
+                ),
+            )
+        assert (await api.delete(f"/v1/recordings/{deleted}")).status_code == 204
+
+    kinds = [s for s in ALL_SUBJECTS if s.per_recording]
+    left = {s.subject: len(await published(nats_client, s.subject, deleted)) for s in kinds}
+    assert left == {s.subject: 1 if s is RECORDING_DELETED else 0 for s in kinds}
+    for kind in (TRANSCRIPT_READY, QUESTION_ASKED, ANSWER_DELTA, ANSWER_READY):
+        assert len(await published(nats_client, kind.subject, kept)) == 1, kind.subject

@@ -65,7 +65,7 @@ async def _run_consumer(
     )
     runner = JobRunner(broker, EventPublisher(broker))
     options = subscriber_options(spec)
-    options["config"].filter_subject = RECORDING_READY.subject
+    options["config"].filter_subject = RECORDING_READY.filter
     # each test has its own durable, reading only what is published after it starts
     from faststream.nats import DeliverPolicy
 
@@ -93,7 +93,7 @@ async def test_progress_is_published_while_a_long_job_runs(
 ) -> None:
     recording_id = uuid.uuid4().hex
     progress_seen: list[bytes] = []
-    await _collect(nats_client, STAGE_PROGRESS.subject, progress_seen)
+    await _collect(nats_client, STAGE_PROGRESS.filter, progress_seen)
     finished = asyncio.Event()
     attempts: list[int] = []
 
@@ -126,7 +126,7 @@ async def test_rejected_job_reports_its_code_once_and_is_not_retried(
 ) -> None:
     recording_id = uuid.uuid4().hex
     failures: list[bytes] = []
-    await _collect(nats_client, STAGE_FAILED.subject, failures)
+    await _collect(nats_client, STAGE_FAILED.filter, failures)
     attempts: list[int] = []
 
     async def work(_: RecordingReady, __: Progress) -> None:
@@ -147,7 +147,7 @@ async def test_failing_job_is_retried_then_fails_for_good(
 ) -> None:
     recording_id = uuid.uuid4().hex
     failures: list[bytes] = []
-    await _collect(nats_client, STAGE_FAILED.subject, failures)
+    await _collect(nats_client, STAGE_FAILED.filter, failures)
     attempts: list[int] = []
 
     async def work(_: RecordingReady, __: Progress) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -52,7 +53,9 @@ def _ready(recording_id: str) -> RecordingReady:
 
 
 async def _publish(broker: NatsBroker, subject: str, body: bytes) -> None:
-    await broker.connection.jetstream().publish(subject, body)
+    """On the kind's subject for the body's recording, as the publisher does."""
+    recording_id = json.loads(body).get("recording_id", "none")
+    await broker.connection.jetstream().publish(f"{subject}.{recording_id}", body)
 
 
 async def _settled(broker: NatsBroker, durable: str, expected_acked: int) -> None:

@@ -32,7 +32,7 @@ from services.gateway.tests.helpers import running_gateway, wait_for_status
 
 async def _next_media_received(nats_client: Client, recording_id: str) -> MediaReceived:
     js = nats_client.jetstream()
-    subscription = await js.subscribe(MEDIA_RECEIVED.subject, ordered_consumer=True)
+    subscription = await js.subscribe(MEDIA_RECEIVED.of(recording_id), ordered_consumer=True)
     try:
         while True:
             msg = await subscription.next_msg(timeout=10)
@@ -129,11 +129,13 @@ async def test_projection_is_idempotent_and_terminal_states_stick(
         ("recordings.failed.v1", failed),
         ("recordings.failed.v1", failed),
     ]:
-        await js.publish(subject, event.model_dump_json().encode())
+        await js.publish(f"{subject}.{recording_id}", event.model_dump_json().encode())
 
     await wait_for_status(api, recording_id, "failed")
     # progress is its own stream: once a recording is failed, a late progress changes nothing
-    await js.publish("progress.recordings.v1", late_progress.model_dump_json().encode())
+    await js.publish(
+        f"progress.recordings.v1.{recording_id}", late_progress.model_dump_json().encode()
+    )
     await asyncio.sleep(0.5)
     state = (await api.get(f"/v1/recordings/{recording_id}")).json()
     assert state["status"] == "failed"
@@ -206,7 +208,7 @@ async def test_a_recording_that_stops_moving_is_reported(
         progress = StageProgress(recording_id=recording_id, stage=Stage.PREPARE, fraction=0.3)
         client = await nats.connect(nats_server.url)
         await client.jetstream().publish(
-            "progress.recordings.v1", progress.model_dump_json().encode()
+            f"progress.recordings.v1.{recording_id}", progress.model_dump_json().encode()
         )
         await client.close()
         state = await wait_for_status(api, recording_id, "failed")

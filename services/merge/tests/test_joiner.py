@@ -91,7 +91,7 @@ async def test_one_transcript_whatever_the_order(
 
     async def send(subject: str, event: AsrDone | DiarizationDone) -> None:
         # without Nats-Msg-Id, as a redelivery or a buggy producer would
-        await js.publish(subject, event.model_dump_json().encode())
+        await js.publish(f"{subject}.{recording_id}", event.model_dump_json().encode())
 
     if order == "asr-first":
         await send(ASR_DONE.subject, asr)
@@ -158,8 +158,8 @@ async def test_speakers_are_recognised_among_their_owners_people_before_announci
             js, BUCKETS.artifacts, artifact_object_name(recording_id, "diarization"), result
         )
         diarization = diarization.model_copy(update={"owner": for_owner})
-        await js.publish(ASR_DONE.subject, asr.model_dump_json().encode())
-        await js.publish(DIARIZATION_DONE.subject, diarization.model_dump_json().encode())
+        await js.publish(ASR_DONE.of(recording_id), asr.model_dump_json().encode())
+        await js.publish(DIARIZATION_DONE.of(recording_id), diarization.model_dump_json().encode())
         for _ in range(100):
             if events := await _transcript_events(nats_client, recording_id):
                 return await objects.get_model(js, events[0].transcript, Transcript)

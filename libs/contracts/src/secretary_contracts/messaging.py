@@ -20,6 +20,9 @@ class EventSubject(Generic[Model]):
     subject: str
     model: type[Model]
     description: str
+    per_recording: bool = True
+    """Published once per recording, on the kind followed by the recording's id (JetStream's
+    own advisories are not)."""
 
     def matches(self, subject: str) -> bool:
         """Whether a message on `subject` reaches a consumer filtered by this one (NATS
@@ -35,6 +38,32 @@ class EventSubject(Generic[Model]):
     def message_id(self, recording_id: str) -> str:
         """The Nats-Msg-Id: one event of a kind per recording, so a re-publish is dropped."""
         return f"{recording_id}:{self.subject}"
+
+    def of(self, recording_id: str) -> str:
+        """The subject one recording's event of this kind goes on: the kind, then the
+        recording's id, so that a recording's events can be purged from their stream."""
+        return f"{self.subject}.{recording_id}"
+
+    @property
+    def filter(self) -> str:
+        """What a consumer of this kind filters on: the events of every recording."""
+        if not self.per_recording or self.subject.endswith(">"):
+            return self.subject
+        return f"{self.subject}.*"
+
+
+def stream_of(subject: str) -> str:
+    """The stream that holds a subject."""
+    for spec in STREAMS:
+        for pattern in spec.subjects:
+            if subject.startswith(pattern.removesuffix(">")):
+                return spec.name
+    raise ValueError(f"no stream holds {subject}")
+
+
+def kind_of(subject: str) -> str:
+    """The kind of event a message's subject carries (its subject without the recording)."""
+    return subject.rsplit(".", 1)[0]
 
 
 RECORDINGS_STREAM = "RECORDINGS"
@@ -206,6 +235,7 @@ CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
         f"$JS.EVENT.ADVISORY.CONSUMER.*.{RECORDINGS_STREAM}.*",
         DeadLetter,
         "A consumer gave up on a message.",
+        per_recording=False,
     ),
     DEAD_LETTERS_STREAM,
     timedelta(seconds=30),

@@ -79,7 +79,7 @@ def _deliveries(max_deliver: int) -> str:
 def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:
     """Options for `broker.subscriber`: a durable pull consumer with explicit acks."""
     return {
-        "subject": spec.subject.subject,
+        "subject": spec.subject.filter,
         "stream": JStream(spec.stream, declare=False),
         "durable": spec.durable,
         "pull_sub": PullSub(batch_size=1, timeout=5.0),

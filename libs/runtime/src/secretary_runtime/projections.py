@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 from faststream.nats import NatsBroker, NatsMessage
 from pydantic import BaseModel, ValidationError
-from secretary_contracts.messaging import ConsumerSpec, EventSubject
+from secretary_contracts.messaging import ConsumerSpec, EventSubject, kind_of
 
 from secretary_runtime.jobs import retry_delay_s, subscriber_options
 from secretary_runtime.logs import bound_recording
@@ -73,7 +73,7 @@ class Projection:
         return subscriber
 
     async def dispatch(self, msg: NatsMessage) -> None:
-        subject = msg.raw_message.subject
+        subject = kind_of(msg.raw_message.subject)
         entry = self._handlers.get(subject)
         if entry is None:
             await msg.ack()

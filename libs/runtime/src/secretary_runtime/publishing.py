@@ -8,15 +8,7 @@ from secretary_contracts import (
     StageFailed,
     StageProgress,
 )
-from secretary_contracts.messaging import STAGE_FAILED, STAGE_PROGRESS, STREAMS, EventSubject
-
-
-def _stream_of(subject: str) -> str:
-    for spec in STREAMS:
-        for pattern in spec.subjects:
-            if subject.startswith(pattern.removesuffix(">")):
-                return spec.name
-    raise ValueError(f"no stream holds {subject}")
+from secretary_contracts.messaging import STAGE_FAILED, STAGE_PROGRESS, EventSubject, stream_of
 
 
 class EventPublisher:
@@ -31,9 +23,9 @@ class EventPublisher:
             raise TypeError(f"{subject.subject} carries {subject.model.__name__}")
         ack = await self._broker.publish(
             event,
-            subject.subject,
+            subject.of(event.recording_id),
             headers={"Nats-Msg-Id": message_id or subject.message_id(event.recording_id)},
-            stream=_stream_of(subject.subject),
+            stream=stream_of(subject.subject),
             timeout=10.0,
         )
         return not ack.duplicate

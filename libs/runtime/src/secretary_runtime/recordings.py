@@ -5,10 +5,12 @@ from __future__ import annotations
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from secretary_contracts.messaging import (
+    ALL_SUBJECTS,
     ARTIFACT_KINDS,
     BUCKETS,
     artifact_object_name,
     audio_object_name,
+    stream_of,
 )
 
 from secretary_runtime.objects import delete_object
@@ -23,8 +25,16 @@ async def purge_media(js: JetStreamContext, recording_id: str) -> None:
     await delete_object(js, BUCKETS.audio, audio_object_name(recording_id))
 
 
+async def purge_events(js: JetStreamContext, recording_id: str) -> None:
+    """The recording's events, from every stream that holds them (questions, answers and
+    their citations, progress, webhook deliveries): their subjects end with its id."""
+    for subject in ALL_SUBJECTS:
+        if subject.per_recording:
+            await js.purge_stream(stream_of(subject.subject), subject=subject.of(recording_id))
+
+
 async def purge_recording(js: JetStreamContext, recording_id: str) -> None:
-    """Every object and key made for the recording; idempotent."""
+    """Every object, key and event made for the recording; idempotent."""
     await purge_media(js, recording_id)
     for kind in ARTIFACT_KINDS:
         await delete_object(js, BUCKETS.artifacts, artifact_object_name(recording_id, kind))
@@ -32,6 +42,7 @@ async def purge_recording(js: JetStreamContext, recording_id: str) -> None:
         kv = await js.key_value(bucket)
         for key in await keys_of_recording(kv, recording_id):
             await kv.purge(key)
+    await purge_events(js, recording_id)
 
 
 async def keys_of_recording(kv: KeyValue, recording_id: str) -> list[str]:

@@ -9,8 +9,10 @@ from nats.aio.client import Client
 
 
 async def published(client: Client, subject: str, recording_id: str | None = None) -> list[Any]:
-    """Every message on `subject` still in its stream, oldest first, as parsed JSON."""
-    subscription = await client.jetstream().subscribe(subject, ordered_consumer=True)
+    """Every event of the kind `subject` still in its stream (of one recording, or of all),
+    oldest first, as parsed JSON."""
+    on = f"{subject}.{recording_id}" if recording_id else f"{subject}.*"
+    subscription = await client.jetstream().subscribe(on, ordered_consumer=True)
     found: list[Any] = []
     try:
         while True:

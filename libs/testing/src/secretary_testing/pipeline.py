@@ -29,7 +29,7 @@ from secretary_runtime import objects
 
 async def publish(js: JetStreamContext, subject: EventSubject, event: RecordingEvent) -> None:
     await js.publish(
-        subject.subject,
+        subject.of(event.recording_id),
         event.model_dump_json().encode(),
         headers={"Nats-Msg-Id": subject.message_id(event.recording_id)},
     )

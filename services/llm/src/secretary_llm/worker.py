@@ -16,6 +16,7 @@ from secretary_contracts import (
     AnswerReady,
     ErrorCode,
     QuestionAsked,
+    RecordingDeleted,
     Stage,
     SummaryReady,
     Transcript,
@@ -28,6 +29,7 @@ from secretary_contracts.messaging import (
     BUCKETS,
     CONSUMER_LLM_QUESTIONS,
     CONSUMER_LLM_SUMMARIES,
+    RECORDING_DELETED,
     SUMMARY_READY,
     artifact_object_name,
 )
@@ -140,6 +142,26 @@ class QuestionWorker:
                 report_progress=False,
                 on_failure=failed,
             )
+
+        # every replica forgets what it keeps of a deleted recording: a plain subscription,
+        # which each process receives, not a durable consumer that one of them would
+        @self.broker.subscriber(
+            RECORDING_DELETED.filter,
+            title=f"llm-forget:{RECORDING_DELETED.subject}",
+            description="Each llm process drops the transcript it keeps in memory for a deleted"
+            " recording.",
+        )
+        async def on_deleted(event: RecordingDeleted) -> None:
+            self.forget(event.recording_id)
+
+    def forget(self, recording_id: str) -> None:
+        for key in [k for k in self._indexes if k.startswith(f"{recording_id}:")]:
+            del self._indexes[key]
+
+    @property
+    def remembered(self) -> list[str]:
+        """The recordings whose transcript this process keeps in memory."""
+        return [key.split(":", 1)[0] for key in self._indexes]
 
     async def _transcript(
         self, recording_id: str, speaker_names: dict[str, str]

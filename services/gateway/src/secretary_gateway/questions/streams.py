@@ -27,7 +27,7 @@ async def answer_events(
     since = as_utc(asked.created_at) if asked is not None else datetime.now(UTC)
     # deltas are kept for weeks: start reading at the question, not at the stream's beginning
     subscription = await js.subscribe(
-        ANSWER_DELTA.subject,
+        ANSWER_DELTA.of(asked.recording_id) if asked is not None else ANSWER_DELTA.filter,
         ordered_consumer=True,
         deliver_policy=DeliverPolicy.BY_START_TIME,
         config=ConsumerConfig(opt_start_time=since - timedelta(seconds=1)),
