@@ -151,3 +151,32 @@ async def test_a_telegram_user_over_a_limit_is_told_in_one_sentence(
             "⚠️ 1 of your recordings are queued or processing, the most at once is 1: send"
             " this one when one of them is done."
         )
+
+
+async def test_jetstream_cannot_be_filled_for_everyone(tmp_path: Path, postgresql_url: str) -> None:
+    """The buckets and streams have byte limits: an upload past the media bucket's is refused
+    with 507, nothing of it is kept, and what was stored before is untouched."""
+    with NatsServer(tmp_path / "nats") as own:
+        settings = GatewaySettings(
+            nats_url=own.url,
+            database_url=postgresql_url,
+            media_store_max_bytes=300_000,
+            stream_max_bytes=10_000_000,
+        )
+        async with running_gateway(settings, _owner()) as api:
+            first = await _upload(api, 200_000)
+            assert first.status_code == 201
+            refused = await _upload(api, 200_000)
+            assert refused.status_code == 507, refused.text
+            assert refused.json()["error"]["code"] == "storage_full"
+            assert len((await api.get("/v1/recordings")).json()["items"]) == 1
+            assert (await api.get("/readyz")).status_code == 200
+            import nats
+
+            client = await nats.connect(own.url)
+            js = client.jetstream()
+            info = await (await js.object_store(BUCKETS.media)).get_info(first.json()["id"])
+            assert info.size == 200_000
+            recordings = await js.stream_info("RECORDINGS")
+            assert recordings.config.max_bytes == 10_000_000
+            await client.close()

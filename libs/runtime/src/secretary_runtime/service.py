@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from faststream.nats import NatsBroker
 
 from secretary_runtime.health import HealthServer
-from secretary_runtime.infrastructure import declare_infrastructure
+from secretary_runtime.infrastructure import StorageLimits, declare_infrastructure
 from secretary_runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,9 @@ async def run_worker(
 ) -> None:
     """Runs until SIGTERM or SIGINT; the subscribers must already be registered on `broker`."""
     await broker.connect()
-    await declare_infrastructure(broker.connection.jetstream(), settings.stream_replicas)
+    await declare_infrastructure(
+        broker.connection.jetstream(), settings.stream_replicas, StorageLimits.of(settings)
+    )
     await broker.start()
     if on_start is not None:
         await on_start()

@@ -26,6 +26,25 @@ class ServiceSettings(BaseSettings):
     stream_replicas: int = Field(
         default=1, ge=1, le=5, description="Replicas of every stream and bucket (3 in a cluster)."
     )
+    stream_max_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most bytes each event stream keeps (oldest go first); unset = no limit.",
+    )
+    media_store_max_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most bytes of originals the `media` bucket holds (uploads past it get 507"
+        " storage_full); unset = no limit.",
+    )
+    audio_store_max_bytes: int | None = Field(
+        default=None, ge=1, description="Most bytes the `audio` bucket holds; unset = no limit."
+    )
+    artifacts_store_max_bytes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Most bytes the `artifacts` bucket holds; unset = no limit.",
+    )
     work_dir: str = Field(
         default="", description="Scratch directory for temporary audio; empty = system temp."
     )

@@ -27,6 +27,7 @@ ERROR_DESCRIPTIONS = {
         "At most 30 questions a minute: ask again in 12 s.",
     ),
     503: ("Temporarily unavailable", "unavailable", "The recording could not be queued."),
+    507: ("Storage full", "storage_full", "The service's storage is full; nothing was kept."),
 }
 
 

@@ -86,7 +86,7 @@ class RecordingController(Controller):
                 description="Made before: a retry with the same Idempotency-Key, or the same"
                 " bytes again (`duplicate_of`).",
             ),
-            **errors(400, 403, 413, 415, 429, 503),
+            **errors(400, 403, 413, 415, 429, 503, 507),
         },
         operation_class=UploadOperation,
     )

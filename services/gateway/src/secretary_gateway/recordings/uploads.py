@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from multipart import MultipartError, MultipartSegment, PushMultipartParser, parse_options_header
 from nats.js import JetStreamContext
+from nats.js.errors import APIError
 from secretary_contracts import ObjectRef
 from secretary_runtime import objects
 
@@ -95,6 +96,13 @@ async def receive_upload(
                     )
                 except objects.ObjectTooLargeError as error:
                     raise too_large from error
+                except APIError as error:
+                    # the bucket's byte limit (SECRETARY_MEDIA_STORE_MAX_BYTES) is reached
+                    raise ApiError(
+                        507,
+                        "storage_full",
+                        "The service's storage is full; nothing was kept. Try again later.",
+                    ) from error
             else:
                 value = bytearray()
                 async for piece in segment_body():
