@@ -189,15 +189,16 @@ async def test_a_slow_or_endless_receiver_is_cut_off_and_holds_no_one_up(
             name: (await api.post("/v1/webhooks", json={"url": r.url()})).json()["id"]
             for name, r in (("slow", slow), ("huge", huge), ("fine", fine))
         }
-        started = time.monotonic()
         for _ in range(3):
             await _finished(api, nats_server)
+        announced = time.monotonic()
         fine_done = await _settled(api, hooks["fine"], count=3)
-        fine_s = time.monotonic() - started
+        fine_s = time.monotonic() - announced
         slow_done = await _settled(api, hooks["slow"], count=3)
         huge_done = await _settled(api, hooks["huge"], count=3)
     assert [d["status"] for d in fine_done] == ["delivered"] * 3
-    assert fine_s < 3 * quick.webhook_timeout_s, "the fine receiver waited for the slow one"
+    # the slow receiver's three take about three deadlines (two at a time, then the third)
+    assert fine_s < 2 * quick.webhook_timeout_s, "the fine receiver waited for the slow one"
     assert {d["error"] for d in slow_done} == {"the receiver did not answer within 1 s"}
     assert [d["status"] for d in huge_done] == ["delivered"] * 3
     assert huge.bytes_sent < 20 * 1024**2  # of the 100 MiB it offered each time
