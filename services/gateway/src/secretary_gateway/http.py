@@ -10,7 +10,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 
-from secretary_gateway.errors import ErrorBody
+from secretary_gateway.errors import ApiError, ErrorBody
 
 ERROR_DESCRIPTIONS = {
     400: ("Invalid request", "invalid_options", "min_speakers is larger than max_speakers."),
@@ -42,6 +42,22 @@ def errors(*codes: int) -> dict[int, ResponseSpec]:
             examples=[Example(summary=code, value={"error": {"code": code, "message": message}})],
         )
     return specs
+
+
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def idempotency_key(request: Request[Any, Any, State]) -> str | None:
+    """The request's `Idempotency-Key`, if it sent one: a retry with it answers what the
+    first request made (uploads and questions)."""
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 0 < len(key) <= MAX_IDEMPOTENCY_KEY:
+        raise ApiError(
+            400,
+            "invalid_idempotency_key",
+            f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+        )
+    return key
 
 
 @dataclass(frozen=True)

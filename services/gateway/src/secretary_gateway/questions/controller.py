@@ -11,7 +11,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import ServerSentEvent
 from secretary_contracts import QuestionStatus
 
-from secretary_gateway.http import Caller, errors
+from secretary_gateway.http import Caller, errors, idempotency_key
 from secretary_gateway.questions.schemas import QuestionOut, QuestionRequest
 from secretary_gateway.questions.service import QuestionService, provide_questions
 from secretary_gateway.questions.streams import answer_events
@@ -44,7 +44,7 @@ class QuestionController(Controller):
             data.question,
             data.language,
             data.wait_s,
-            request.headers.get("idempotency-key"),
+            idempotency_key(request),
         )
         pending = asked.status == QuestionStatus.PENDING
         return Response(QuestionOut.from_row(asked), status_code=202 if pending else 200)

@@ -21,7 +21,6 @@ from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
 
 POLL_S = 0.2
-MAX_IDEMPOTENCY_KEY = 200
 
 
 class QuestionService:
@@ -44,15 +43,10 @@ class QuestionService:
         same `idempotency_key` again returns the question asked with it."""
         row = await owned_recording(self.database, caller, recording_id)
         wait = self.settings.answer_wait_s if wait_s is None else wait_s
-        if idempotency_key is not None:
-            if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-                raise ApiError(
-                    400,
-                    "invalid_idempotency_key",
-                    f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.",
-                )
-            if (asked_before := await self._asked_with(caller, idempotency_key)) is not None:
-                return await self._settled_within(asked_before.id, wait)
+        if idempotency_key is not None and (
+            asked_before := await self._asked_with(caller, idempotency_key)
+        ):
+            return await self._settled_within(asked_before.id, wait)
         if row.status != RecordingStatus.DONE:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; ask once it is done."

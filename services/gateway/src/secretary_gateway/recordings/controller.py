@@ -22,7 +22,7 @@ from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import ServerSentEvent
 from secretary_contracts import RecordingStatus
 
-from secretary_gateway.http import Caller, errors
+from secretary_gateway.http import Caller, errors, idempotency_key
 from secretary_gateway.recordings.progress import recording_events
 from secretary_gateway.recordings.schemas import Recording, RecordingPage
 from secretary_gateway.recordings.service import RecordingService, provide_recordings
@@ -101,7 +101,7 @@ class RecordingController(Controller):
             request.stream(),
             request.headers.get("content-type", ""),
             int(request.headers.get("content-length") or -1),
-            request.headers.get("idempotency-key"),
+            idempotency_key(request),
         )
         return Response(recording, status_code=201 if created else 200)
 

@@ -19,7 +19,7 @@ from secretary_contracts import MediaReceived, RecordingOptions, RecordingStatus
 from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from secretary_gateway import limits
@@ -76,9 +76,6 @@ async def owned_recording(database: Database, caller: Caller, recording_id: str)
     return row
 
 
-MAX_IDEMPOTENCY_KEY = 200
-
-
 class RecordingService:
     def __init__(self, database: Database, broker: NatsBroker, settings: GatewaySettings) -> None:
         self.database = database
@@ -88,18 +85,27 @@ class RecordingService:
     async def owned(self, caller: Caller, recording_id: str) -> RecordingRow:
         return await owned_recording(self.database, caller, recording_id)
 
-    async def _existing(
-        self, owner: str, failed_too: bool = True, **matching: str
-    ) -> RecordingRow | None:
-        column, value = next(iter(matching.items()))
-        query = select(RecordingRow).where(
-            RecordingRow.owner == owner, getattr(RecordingRow, column) == value
-        )
-        if not failed_too:
-            query = query.where(RecordingRow.status != RecordingStatus.FAILED)
+    async def _first(self, query: Select[RecordingRow]) -> RecordingRow | None:
         async with self.database.sessions() as session:
-            found = await session.scalars(query.order_by(RecordingRow.created_at))
-            return found.first()
+            return (await session.scalars(query.order_by(RecordingRow.created_at))).first()
+
+    async def _made_with_key(self, owner: str, key: str) -> RecordingRow | None:
+        return await self._first(
+            select(RecordingRow).where(
+                RecordingRow.owner == owner, RecordingRow.idempotency_key == key
+            )
+        )
+
+    async def _same_bytes(self, owner: str, sha256: str) -> RecordingRow | None:
+        """An earlier recording of the same bytes; one that failed is no reason not to try
+        them again."""
+        return await self._first(
+            select(RecordingRow).where(
+                RecordingRow.owner == owner,
+                RecordingRow.sha256 == sha256,
+                RecordingRow.status != RecordingStatus.FAILED,
+            )
+        )
 
     async def create(
         self,
@@ -113,16 +119,10 @@ class RecordingService:
         failure nothing is left behind: no row, no object, no event. A retry with the same
         `Idempotency-Key`, or the same bytes again, answers the recording made the first time
         (the flag is False then) and stores nothing."""
-        if idempotency_key is not None:
-            if not 0 < len(idempotency_key) <= MAX_IDEMPOTENCY_KEY:
-                raise ApiError(
-                    400,
-                    "invalid_idempotency_key",
-                    f"An Idempotency-Key has 1 to {MAX_IDEMPOTENCY_KEY} characters.",
-                )
-            replayed = await self._existing(caller.owner, idempotency_key=idempotency_key)
-            if replayed is not None:
-                return Recording.from_row(replayed), False
+        if idempotency_key is not None and (
+            replayed := await self._made_with_key(caller.owner, idempotency_key)
+        ):
+            return Recording.from_row(replayed), False
         js = self.broker.connection.jetstream()
         recording_id = uuid.uuid4().hex
         settings = self.settings
@@ -154,12 +154,7 @@ class RecordingService:
         if (
             settings.deduplicate_uploads
             and upload.media.sha256
-            # a recording that failed is no reason not to try the same bytes again
-            and (
-                same := await self._existing(
-                    caller.owner, failed_too=False, sha256=upload.media.sha256
-                )
-            )
+            and (same := await self._same_bytes(caller.owner, upload.media.sha256))
         ):
             await objects.delete_object(js, BUCKETS.media, recording_id)
             duplicate = Recording.from_row(same)
@@ -182,7 +177,7 @@ class RecordingService:
         except IntegrityError:
             # the same key, sent twice at once: the other request made the recording
             await objects.delete_object(js, BUCKETS.media, recording_id)
-            first = await self._existing(caller.owner, idempotency_key=idempotency_key or "")
+            first = await self._made_with_key(caller.owner, idempotency_key or "")
             if first is None:
                 raise
             return Recording.from_row(first), False
