@@ -64,3 +64,33 @@ async def test_file_round_trip_carries_its_checksum(js, tmp_path: Path) -> None:
     ref = await objects.put_file(js, BUCKETS.audio, "x.wav", source)
     assert ref.sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
     assert (await objects.download(js, ref, tmp_path / "copy")).read_bytes() == source.read_bytes()
+
+
+async def _range(js, name: str, start: int, length: int) -> bytes:
+    return b"".join([c async for c in objects.read_range(js, BUCKETS.audio, name, start, length)])
+
+
+async def test_a_range_reads_exactly_those_bytes_stored_in_one_run_or_interleaved(js) -> None:
+    import asyncio
+
+    alone = os.urandom(1_000_000)
+    await objects.put_stream(js, BUCKETS.audio, "alone", _chunks(alone, 50_000))
+
+    async def slowly(data: bytes) -> AsyncIterator[bytes]:
+        async for piece in _chunks(data, 131072):
+            await asyncio.sleep(0.01)
+            yield piece
+
+    # two objects stored at once: their chunks alternate in the bucket's stream
+    left, right = os.urandom(900_000), os.urandom(900_000)
+    await asyncio.gather(
+        objects.put_stream(js, BUCKETS.audio, "left", slowly(left)),
+        objects.put_stream(js, BUCKETS.audio, "right", slowly(right)),
+    )
+    for name, data in (("alone", alone), ("left", left), ("right", right)):
+        for start, length in ((0, 44), (131_000, 400), (131_072, 131_072), (600_001, 5_000_000)):
+            assert await _range(js, name, start, length) == data[start : start + length], (
+                name,
+                start,
+            )
+        assert await _range(js, name, len(data), 10) == b""

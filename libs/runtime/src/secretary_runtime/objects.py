@@ -158,14 +158,26 @@ async def read_range(
 ) -> AsyncIterator[bytes]:
     """Yields `length` bytes of an object from byte `start` on, one chunk at a time.
 
-    The Object Store can only be read from its first chunk, so the chunks before `start` are
-    received and dropped: memory stays at one chunk, time grows with `start`."""
+    An object stored in one run of the bucket's stream (as it is, unless another object was
+    being stored at the same moment) has its k-th chunk at the k-th sequence after its first:
+    only the chunks that hold the range are fetched. Otherwise the chunks before `start` are
+    received and dropped; memory stays at one chunk either way."""
     store = await js.object_store(bucket)
     info = await store.get_info(name)
     end = min(start + length, info.size or 0)
     if start >= end:
         return
+    stream = OBJ_STREAM_TEMPLATE.format(bucket=bucket)
     subject = OBJ_CHUNKS_PRE_TEMPLATE.format(bucket=bucket, obj=info.nuid)
+    chunk_size = (info.options.max_chunk_size if info.options else None) or OBJ_DEFAULT_CHUNK_SIZE
+    first = await js.get_msg(stream, seq=1, subject=subject, next=True)
+    last = await js.get_last_msg(stream, subject)
+    if first.seq is not None and last.seq is not None and last.seq - first.seq + 1 == info.chunks:
+        for index in range(start // chunk_size, (end - 1) // chunk_size + 1):
+            chunk = (await js.get_msg(stream, seq=first.seq + index)).data or b""
+            offset = index * chunk_size
+            yield chunk[max(0, start - offset) : end - offset]
+        return
     subscription = await js.subscribe(subject, ordered_consumer=True)
     try:
         position = 0

@@ -157,36 +157,32 @@ class TranscriptService:
     async def clip(self, caller: Caller, recording_id: str, speaker: str) -> bytes:
         """Up to ten seconds of the speaker's clearest speech (a merged label: of the speaker
         it is shown as), as Ogg/Opus."""
-        row, transcript = await self.named(caller, recording_id)
-        labels = speaker_labels(await self.stored(row))
+        row = await owned_recording(self.database, caller, recording_id)
+        transcript, _ = await self._with_people(caller, await self.stored(row))
+        labels = speaker_labels(transcript)
         if speaker not in labels:
             raise ApiError(
                 404,
                 "unknown_speaker",
                 f"No speaker {speaker!r} in this recording (it has {', '.join(labels) or 'none'}).",
             )
+        names = row.speaker_names or {}
         recognised = {s.id: s.name for s in transcript.speakers if s.name}
-        canonical = resolve_speakers(labels, {**recognised, **(row.speaker_names or {})})[speaker][
-            0
-        ]
-        span = clips.clearest_span(transcript, canonical)
+        shown_as = resolve_speakers(labels, {**recognised, **names})[speaker][0]
+        span = clips.clearest_span(apply_speaker_names(transcript, names), shown_as)
         if span is None:
             raise ApiError(404, "no_speech", f"{speaker} has no transcribed speech to play.")
         js = self.broker.connection.jetstream()
         name = audio_object_name(recording_id)
-        try:
-            header = b"".join(
-                [
-                    c
-                    async for c in objects.read_range(
-                        js, BUCKETS.audio, name, 0, clips.WAV_HEADER_MAX_BYTES
-                    )
-                ]
-            )
-            start, length = clips.byte_range(span, clips.wav_data_offset(header))
-            pcm = b"".join(
+
+        async def read(start: int, length: int) -> bytes:
+            return b"".join(
                 [c async for c in objects.read_range(js, BUCKETS.audio, name, start, length)]
             )
+
+        try:
+            header = await read(0, clips.WAV_HEADER_MAX_BYTES)
+            pcm = await read(*clips.byte_range(span, clips.wav_data_offset(header)))
         except ObjectNotFoundError as missing:
             raise ApiError(
                 410, "audio_removed", "This recording's audio was removed; only its text is kept."
