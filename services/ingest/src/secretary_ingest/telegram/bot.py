@@ -7,7 +7,6 @@ knows: which chat and message a recording belongs to, and which Telegram file it
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -144,8 +143,7 @@ class TelegramBot:
         status_message = await self._reply(message, say(language, "status_download", percent=0))
         # until the gateway names the recording, its status message goes by the message
         download_key = f"download:{_chat_id(message)}:{message.id}"
-        digest = hashlib.sha256()
-        chunks = self._download(message, media.size, digest, download_key, status_message.id)
+        chunks = self._download(message, media.size, download_key, status_message.id)
 
         async def end_download(succeeded: bool) -> None:
             await self.status.update(
@@ -183,7 +181,6 @@ class TelegramBot:
             await self._already_have(message, language, recording_id)
             return
         with bound_recording(recording_id):
-            sha256 = digest.hexdigest()
             recording = ChatRecording(
                 recording_id=recording_id,
                 user_id=user_id,
@@ -192,7 +189,6 @@ class TelegramBot:
                 source_message_id=message.id,
                 file_unique_id=media.file_unique_id,
                 file_name=media.file_name,
-                sha256=sha256,
                 language=language,
             )
             await self.state.save_recording(recording)
@@ -208,14 +204,12 @@ class TelegramBot:
         self,
         message: types.Message,
         size: int,
-        digest: Any,
         status_key: str,
         status_message_id: int,
     ) -> AsyncIterator[bytes]:
         received = 0
         async for chunk in self.client.stream_media(message):
             received += len(chunk)
-            digest.update(chunk)
             if size:
                 await self.status.update(
                     status_key,

@@ -29,7 +29,9 @@ class ChatRecording(BaseModel):
     source_message_id: int
     file_unique_id: str
     file_name: str
-    sha256: str | None = None
+    sha256: str | None = Field(
+        default=None, description="Set by earlier releases, which kept a key for the content."
+    )
     language: str = "en"
     delivered: bool = Field(
         default=False, description="The chat has its final message (transcript or failure)."
