@@ -165,6 +165,13 @@ def user_message(
     )
 
 
+async def until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class Harness:
     bot: TelegramBot

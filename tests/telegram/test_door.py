@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import os
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -39,7 +38,6 @@ from secretary_contracts.messaging import (
 from secretary_ingest.settings import IngestSettings
 from secretary_ingest.telegram.status import StatusMessages
 from secretary_runtime import objects
-from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing import pipeline
@@ -49,17 +47,9 @@ from tests.telegram.door import (
     CHUNK,
     FakeTelegram,
     Harness,
-    open_harness,
+    until,
     user_message,
 )
-
-
-@pytest.fixture(scope="module")
-async def harness(
-    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Harness]:
-    async with open_harness(nats_server.url, tmp_path_factory.mktemp("gateway")) as opened:
-        yield opened
 
 
 async def _events(client: Client, subject: str, model: Any, recording_id: str) -> list[Any]:
@@ -71,13 +61,6 @@ async def _send_recording(h: Harness, unique_id: str, size: int, message_id: int
     await h.bot.handle(None, user_message(message_id, document=(unique_id, "video/mp4", size)))
     user = await h.bot.state.user(42)
     return user.recordings[0]
-
-
-async def _until(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def test_someone_not_on_the_allow_list_is_refused_and_nothing_is_downloaded(
@@ -180,7 +163,7 @@ async def test_a_failed_recording_is_reported_in_one_sentence(harness: Harness) 
     await EventPublisher(harness.bot.broker).failed(
         recording_id, Stage.PREPARE, ErrorCode.NOT_MEDIA, "The file is not a recording."
     )
-    await _until(lambda: any("code: not_media" in s["text"] for s in harness.telegram.sent))
+    await until(lambda: any("code: not_media" in s["text"] for s in harness.telegram.sent))
     report = next(s for s in harness.telegram.sent if "code: not_media" in s["text"])
     assert report["reply_to_message_id"] == 30
     stored = await harness.bot.state.recording(recording_id)
@@ -317,7 +300,7 @@ async def test_an_answer_is_written_live_and_ends_with_its_sources(harness: Harn
         ),
         message_id=f"{asked.question_id}:ready",
     )
-    await _until(lambda: any("Sources:" in e[2] for e in harness.telegram.edits))
+    await until(lambda: any("Sources:" in e[2] for e in harness.telegram.edits))
     reply = next(
         s
         for s in harness.telegram.sent
@@ -414,7 +397,7 @@ async def test_the_summary_follows_the_transcript(harness: Harness) -> None:
     await EventPublisher(harness.bot.broker).publish(
         SUMMARY_READY, SummaryReady(recording_id=recording_id, summary=ref)
     )
-    await _until(lambda: any(s["text"].startswith("📋") for s in harness.telegram.sent))
+    await until(lambda: any(s["text"].startswith("📋") for s in harness.telegram.sent))
     sent = next(s for s in harness.telegram.sent if s["text"].startswith("📋"))
     assert sent["reply_to_message_id"] == 110
     assert "• Spend forty thousand on the website [00:04] Maria\n" in sent["text"]

@@ -4,13 +4,9 @@ The gateway, its clips (real Ogg/Opus) and voiceprints are real (see `door.py`).
 
 from __future__ import annotations
 
-import asyncio
 import os
-import time
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from secretary_contracts import (
     DiarizationResult,
     Speaker,
@@ -23,10 +19,9 @@ from secretary_contracts import (
 )
 from secretary_contracts.messaging import BUCKETS, artifact_object_name
 from secretary_runtime import objects
-from secretary_runtime.nats_server import NatsServer
 from secretary_testing import pipeline
 
-from tests.telegram.door import Harness, open_harness, user_message
+from tests.telegram.door import Harness, until, user_message
 
 TONES = {"SPEAKER_00": 300.0, "SPEAKER_01": 700.0, "SPEAKER_02": 1100.0}
 
@@ -51,21 +46,6 @@ MEETING = Transcript(
         _turn(50.0, 54.0, "SPEAKER_02"),
     ],
 )
-
-
-@pytest.fixture(scope="module")
-async def harness(
-    nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Harness]:
-    async with open_harness(nats_server.url, tmp_path_factory.mktemp("gateway")) as opened:
-        yield opened
-
-
-async def _until(predicate: Any, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.05)
 
 
 async def _finished_in_chat(h: Harness, unique_id: str, message_id: int, t: Transcript) -> str:
@@ -101,7 +81,7 @@ async def _people(h: Harness) -> list[dict[str, Any]]:
 
 async def test_unknown_voices_are_played_and_a_reply_names_them(harness: Harness) -> None:
     first = await _finished_in_chat(harness, "voices-1", 300, MEETING)
-    await _until(lambda: len(harness.telegram.voices) == 2)
+    await until(lambda: len(harness.telegram.voices) == 2)
     asked = harness.telegram.voices
     assert [v["caption"] for v in asked] == [
         f"🎙 Who is {label}? Reply to this message with their name, and I will recognise"
@@ -130,7 +110,7 @@ async def test_unknown_voices_are_played_and_a_reply_names_them(harness: Harness
         id="SPEAKER_00", person_id=maria["id"], match=SpeakerMatch(score=0.8, applied=False)
     )
     second = await _finished_in_chat(harness, "voices-2", 310, suggested)
-    await _until(lambda: len(harness.telegram.voices) == 4)
+    await until(lambda: len(harness.telegram.voices) == 4)
     question = harness.telegram.voices[2]
     assert (
         question["caption"] == '🎙 Is this Maria (SPEAKER_00)? Reply "yes", or with the right name.'
@@ -149,7 +129,7 @@ async def test_people_are_listed_renamed_merged_and_forgotten_from_the_chat(
     harness: Harness,
 ) -> None:
     recording_id = await _finished_in_chat(harness, "voices-3", 320, MEETING)
-    await _until(lambda: any(v["reply_to_message_id"] == 320 for v in harness.telegram.voices))
+    await until(lambda: any(v["reply_to_message_id"] == 320 for v in harness.telegram.voices))
     await harness.rest.patch(
         f"/v1/recordings/{recording_id}/speakers", json={"SPEAKER_00": "Ann", "SPEAKER_01": "Bob"}
     )
