@@ -8,20 +8,27 @@ import uuid
 from contextlib import AsyncExitStack
 
 from faststream.nats import NatsBroker
-from secretary_contracts import RecordingDeleted, Transcript
-from secretary_contracts.messaging import RECORDING_DELETED
+from secretary_contracts import RecordingDeleted, Speaker, Transcript, TranscriptSegment
+from secretary_contracts.messaging import BUCKETS, RECORDING_DELETED, artifact_object_name
 from secretary_llm.answerer import Answerer
 from secretary_llm.client import create_client
-from secretary_llm.passages import passages
-from secretary_llm.retrieval import MiniLmEmbedder, PassageIndex
+from secretary_llm.retrieval import MiniLmEmbedder
 from secretary_llm.settings import LlmSettings
 from secretary_llm.worker import QuestionWorker
+from secretary_runtime import objects
 from secretary_runtime.jobs import JobRunner
 from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.brokers import started_broker
 
-EMPTY = Transcript(language="en", duration_s=1.0)
+MEETING = Transcript(
+    language="en",
+    duration_s=5.0,
+    speakers=[Speaker(id="SPEAKER_00")],
+    segments=[
+        TranscriptSegment(start=0, end=5, speaker="SPEAKER_00", text="The budget.", words=[])
+    ],
+)
 
 
 async def test_every_replica_forgets_a_deleted_recording(nats_server: NatsServer) -> None:
@@ -46,10 +53,14 @@ async def test_every_replica_forgets_a_deleted_recording(nats_server: NatsServer
             await stack.enter_async_context(started_broker(nats_server.url, register))
             for _ in range(2)
         ]
-        for worker in workers:
-            for recording_id in (deleted, kept):
-                index = PassageIndex(passages(EMPTY), embedder)
-                worker._indexes[f"{recording_id}:[]"] = (EMPTY, index)
+        js = brokers[0].connection.jetstream()
+        for recording_id in (deleted, kept):
+            await objects.put_model(
+                js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), MEETING
+            )
+            for worker in workers:  # as when each replica answered a question about it
+                await worker._transcript(recording_id, {})
+        assert [sorted(w.remembered) for w in workers] == [sorted([deleted, kept])] * 2
         await EventPublisher(brokers[0]).publish(
             RECORDING_DELETED, RecordingDeleted(recording_id=deleted, owner="alice")
         )
