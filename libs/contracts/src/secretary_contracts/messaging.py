@@ -309,6 +309,19 @@ class Buckets:
 
 
 BUCKETS = Buckets()
+OBJECT_BUCKETS = (BUCKETS.media, BUCKETS.audio, BUCKETS.artifacts)
+KEY_VALUE_BUCKETS = (
+    BUCKETS.merge_state,
+    BUCKETS.telegram,
+    BUCKETS.qa_history,
+    BUCKETS.owner_settings,
+    BUCKETS.voiceprints,
+)
+
+
+def bucket_stream(bucket: str) -> str:
+    """The JetStream stream that holds a bucket."""
+    return f"KV_{bucket}" if bucket in KEY_VALUE_BUCKETS else f"OBJ_{bucket}"
 
 
 # Which stage each worker consumer is, for failures reported on its behalf.
