@@ -58,10 +58,11 @@ format: sync ## Apply ruff's fixes and formatting
 	@$(UV) run --frozen --no-sync ruff check --fix .
 	@$(UV) run --frozen --no-sync ruff format .
 
-schemas: sync ## Regenerate the JSON Schemas, the AsyncAPI document and docs/configuration.md
+schemas: sync ## Regenerate the JSON Schemas, the AsyncAPI document, docs/configuration.md and NATS users
 	@$(UV) run --frozen --no-sync python -m secretary_contracts.generate
 	@$(UV) run --frozen --no-sync python tools/asyncapi.py > docs/asyncapi.yaml
 	@$(UV) run --frozen --no-sync python tools/settings_doc.py > docs/configuration.md
+	@$(UV) run --frozen --no-sync python tools/nats_auth.py > k8s/base/nats/auth.conf
 
 bench: system-deps sync ## Pipeline vs sequential baseline: make bench MINUTES=5
 	@$(UV) run --frozen --no-sync python bench/pipeline.py --minutes $${MINUTES:-5}

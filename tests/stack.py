@@ -26,3 +26,11 @@ def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+    assert not permission_violations(directory), "a service was refused what it needs"
+
+
+def permission_violations(directory: Path) -> list[str]:
+    """What nats-server refused the services (each may do only its own work)."""
+    log = directory / "nats" / "nats-server.log"
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [line for line in lines if "Violation" in line]

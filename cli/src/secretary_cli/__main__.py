@@ -69,9 +69,10 @@ def _up(args: argparse.Namespace) -> int:
         stack.start(everything(dict(os.environ)))
         stack.wait_ready()
         assert stack.nats is not None
-        (Path(args.data_dir) / "nats.url").write_text(stack.nats.url)
+        _write_private(Path(args.data_dir) / "nats.url", stack.nats.url)
         print(
-            f"secretary is up: {stack.gateway_url}, NATS at {stack.nats.url} (Ctrl-C stops it)\n"
+            f"secretary is up: {stack.gateway_url}, NATS at {stack.nats.address} "
+            "(Ctrl-C stops it)\n"
             f"API key for owner 'local' (also in {stack.api_key_file}): {stack.api_key}",
             file=sys.stderr,
         )
@@ -80,6 +81,13 @@ def _up(args: argparse.Namespace) -> int:
         return 0
     finally:
         stack.stop()
+
+
+def _write_private(path: Path, text: str) -> None:
+    """The local NATS address carries the admin password, so only its owner may read it."""
+    path.touch(mode=0o600, exist_ok=True)
+    path.chmod(0o600)
+    path.write_text(text)
 
 
 def _nats_url(args: argparse.Namespace) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
-from secretary_runtime.nats_server import NatsServer
+from secretary_runtime.nats_server import NatsServer, new_passwords
 
 from secretary_cli.client import Gateway
 
@@ -68,6 +68,8 @@ class Stack:
     health_ports: dict[str, int] = field(default_factory=dict)
     supervise: bool = True
     sync_interval: str = ""
+    authenticate: bool = True
+    """NATS with a user per service and its permissions, as in a cluster."""
     restarts: dict[str, int] = field(default_factory=dict)
     _stopping: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -150,7 +152,19 @@ class Stack:
     def start(self, services: tuple[str, ...] = SERVICES) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
-        self.nats = NatsServer(self.data_dir / "nats", sync_interval=self.sync_interval).start()
+        self.nats = NatsServer(
+            self.data_dir / "nats",
+            sync_interval=self.sync_interval,
+            passwords=new_passwords() if self.authenticate else None,
+        ).start()
+        if self.authenticate:
+            # as the admin, before any service: they may not declare streams themselves
+            subprocess.run(
+                [sys.executable, "-m", "secretary_runtime.declare"],
+                env=self.environment(),
+                check=True,
+                stdin=subprocess.DEVNULL,
+            )
         if "ingest" in services:
             assert self.door_key  # before the gateway starts: one writer of the database at a time
         for name in services:
@@ -163,6 +177,11 @@ class Stack:
     def _spawn(self, name: str) -> None:
         env = self.environment()
         env["SECRETARY_HEALTH_PORT"] = str(self.health_ports.get(name, 0))
+        if self.nats is not None and self.nats.passwords is not None:
+            env["SECRETARY_NATS_URL"] = self.nats.address
+            env["SECRETARY_NATS_USER"] = name
+            env["SECRETARY_NATS_PASSWORD"] = self.nats.passwords[name]
+            env["SECRETARY_DECLARE_INFRASTRUCTURE"] = "false"
         if name == "ingest":
             env.setdefault("SECRETARY_GATEWAY_URL", self.gateway_url)
             env.setdefault("SECRETARY_GATEWAY_API_KEY", self.door_key)

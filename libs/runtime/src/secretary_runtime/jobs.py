@@ -23,6 +23,7 @@ from faststream.nats import AckPolicy as ConsumerAckPolicy
 from faststream.nats import ConsumerConfig, DeliverPolicy, JStream, NatsMessage, PullSub
 from faststream.nats.broker import NatsBroker
 from secretary_contracts import ERROR_MESSAGES, ErrorCode, RecordingEvent, Stage
+from secretary_contracts.access import consumer_inbox_prefix
 from secretary_contracts.messaging import ConsumerSpec
 
 from secretary_runtime.logs import bound_recording
@@ -83,6 +84,7 @@ def subscriber_options(spec: ConsumerSpec) -> dict[str, Any]:
         "stream": JStream(spec.stream, declare=False),
         "durable": spec.durable,
         "pull_sub": PullSub(batch_size=1, timeout=5.0),
+        "inbox_prefix": f"{consumer_inbox_prefix(spec)}.".encode(),
         "config": ConsumerConfig(
             durable_name=spec.durable,
             ack_policy=ConsumerAckPolicy.EXPLICIT,

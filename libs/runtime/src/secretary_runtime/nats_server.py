@@ -6,12 +6,17 @@ install: no service image carries it.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 from types import TracebackType
+
+from secretary_contracts.access import ADMIN, SERVICE_ACCESS
+
+from secretary_runtime.nats_auth import authorization_config
 
 
 def nats_server_binary() -> str:
@@ -25,23 +30,58 @@ def nats_server_binary() -> str:
     return found
 
 
+def new_passwords() -> dict[str, str]:
+    """A fresh password for the admin and for every service."""
+    users = (ADMIN, *(access.service for access in SERVICE_ACCESS))
+    return {user: secrets.token_hex(16) for user in users}
+
+
 class NatsServer:
     """Starts nats-server on a free port with its store in `store_dir`; reusable after stop()."""
 
-    def __init__(self, store_dir: Path, port: int = -1, sync_interval: str = "") -> None:
+    def __init__(
+        self,
+        store_dir: Path,
+        port: int = -1,
+        sync_interval: str = "",
+        passwords: dict[str, str] | None = None,
+    ) -> None:
         """`sync_interval`: how often JetStream fsyncs ("always" = every write; empty = the
-        server's default of 2 min, which can lose acknowledged writes on power loss)."""
+        server's default of 2 min, which can lose acknowledged writes on power loss).
+        `passwords`: every user's (`new_passwords()`), to run with per-service permissions;
+        None = no authentication."""
         self.store_dir = store_dir
         self.requested_port = port
         self.sync_interval = sync_interval
+        self.passwords = passwords
         self.port: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
-    def url(self) -> str:
+    def address(self) -> str:
+        """The server's URL without credentials."""
         if self.port is None:
             raise RuntimeError("nats-server is not running")
         return f"nats://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The URL to connect with: as the admin where users are configured."""
+        if self.passwords is None:
+            return self.address
+        return self.url_of(ADMIN)
+
+    def url_of(self, user: str) -> str:
+        assert self.passwords is not None, "nats-server runs without users"
+        return self.address.replace("nats://", f"nats://{user}:{self.passwords[user]}@")
+
+    def _config(self) -> str:
+        parts = []
+        if self.sync_interval:
+            parts.append(f"jetstream {{\n  sync_interval: {self.sync_interval}\n}}\n")
+        if self.passwords is not None:
+            parts.append(authorization_config(self.passwords.__getitem__))
+        return "".join(parts)
 
     def start(self, timeout_s: float = 15.0) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
@@ -51,9 +91,10 @@ class NatsServer:
             stale.unlink()
         port = self.requested_port if self.port is None else self.port
         config: list[str] = []
-        if self.sync_interval:
+        if text := self._config():
             config_file = self.store_dir / "nats-server.conf"
-            config_file.write_text(f"jetstream {{\n  sync_interval: {self.sync_interval}\n}}\n")
+            config_file.touch(mode=0o600)
+            config_file.write_text(text)
             config = ["-c", str(config_file)]
         self._process = subprocess.Popen(
             [

@@ -8,10 +8,11 @@ import os
 import signal
 from collections.abc import Awaitable, Callable
 
-from faststream.nats import NatsBroker
+from faststream.nats import NatsBroker, NatsUserPassword
+from secretary_contracts.access import ServiceAccess
 
 from secretary_runtime.health import HealthServer
-from secretary_runtime.infrastructure import StorageLimits, declare_infrastructure
+from secretary_runtime.infrastructure import prepare_infrastructure
 from secretary_runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -20,8 +21,16 @@ logger = logging.getLogger(__name__)
 def create_broker(settings: ServiceSettings) -> NatsBroker:
     # graceful_timeout: on SIGTERM, a job in hand gets this long to finish before it is
     # handed back; the message is then redelivered elsewhere.
+    security = None
+    inbox_prefix = "_INBOX"
+    if settings.nats_user:
+        security = NatsUserPassword(settings.nats_user, settings.nats_password.get_secret_value())
+        # replies come under the user's own inbox prefix, the only one it may subscribe to
+        inbox_prefix = ServiceAccess(settings.nats_user).inbox_prefix
     return NatsBroker(
         settings.nats_url,
+        security=security,
+        inbox_prefix=inbox_prefix,
         graceful_timeout=settings.shutdown_grace_s,
         max_reconnect_attempts=-1,
         reconnect_time_wait=1,
@@ -41,9 +50,7 @@ async def run_worker(
 ) -> None:
     """Runs until SIGTERM or SIGINT; the subscribers must already be registered on `broker`."""
     await broker.connect()
-    await declare_infrastructure(
-        broker.connection.jetstream(), settings.stream_replicas, StorageLimits.of(settings)
-    )
+    await prepare_infrastructure(broker.connection.jetstream(), settings)
     await broker.start()
     if on_start is not None:
         await on_start()

@@ -1,6 +1,6 @@
 """Settings every service shares; each service extends this class with its own."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -8,6 +8,20 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SECRETARY_", extra="ignore")
 
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL.")
+    nats_user: str = Field(
+        default="",
+        description="The NATS user this service connects as (its permissions are its own,"
+        " docs/reliability.md); empty = no authentication.",
+    )
+    nats_password: SecretStr = Field(
+        default=SecretStr(""), description="The NATS user's password (from a Secret)."
+    )
+    declare_infrastructure: bool = Field(
+        default=True,
+        description="Declare streams and buckets at start. `false` where services may not"
+        " (NATS with per-service permissions): they wait until"
+        " `python -m secretary_runtime.declare` has run as the admin user.",
+    )
     log_level: str = Field(default="INFO", description="Log level (DEBUG, INFO, WARNING...).")
     log_format: str = Field(default="json", description="`json` for machines, `text` for people.")
     health_host: str = Field(default="127.0.0.1", description="Address of /healthz and /readyz.")

@@ -17,7 +17,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme, Server, Tag
-from secretary_runtime.infrastructure import StorageLimits, declare_infrastructure
+from secretary_runtime.infrastructure import prepare_infrastructure
 from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.service import create_broker
 
@@ -99,9 +99,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await database.migrate()
         await broker.connect()
-        await declare_infrastructure(
-            broker.connection.jetstream(), settings.stream_replicas, StorageLimits.of(settings)
-        )
+        await prepare_infrastructure(broker.connection.jetstream(), settings)
         await broker.start()
         background = [
             asyncio.create_task(watchdog.run_forever()),
