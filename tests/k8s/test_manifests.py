@@ -12,12 +12,14 @@ import kubernetes_validate
 import pytest
 import yaml
 from secretary_asr.settings import AsrSettings
+from secretary_contracts.access import ADMIN, SERVICE_ACCESS
 from secretary_diarize.settings import DiarizeSettings
 from secretary_gateway.settings import GatewaySettings
 from secretary_ingest.settings import IngestSettings
 from secretary_llm.settings import LlmSettings
 from secretary_merge.settings import MergeSettings
 from secretary_prepare.settings import PrepareSettings
+from secretary_runtime.nats_auth import authorization_config, password_variable
 
 ROOT = Path(__file__).resolve().parents[2]
 KUBERNETES_VERSION = "1.33"
@@ -328,3 +330,65 @@ def test_the_gateway_reaches_the_internet_but_not_the_cluster(
                 labels = peer.get("podSelector", {}).get("matchLabels", {})
                 pods.add(labels.get("app.kubernetes.io/name") or labels.get("k8s-app"))
     assert pods == {"nats", "postgresql", "kube-dns"}
+
+
+def test_each_service_connects_to_nats_as_its_own_user(objects: list[dict[str, Any]]) -> None:
+    assert (
+        _of_kind(objects, "ConfigMap")["secretary-config"]["data"][
+            "SECRETARY_DECLARE_INFRASTRUCTURE"
+        ]
+        == "false"
+    )
+    users = {a.service for a in SERVICE_ACCESS}
+    for name, spec in _pod_specs(objects).items():
+        if name == "nats":
+            continue
+        (container,) = spec["containers"]
+        env = {e["name"]: e.get("value") for e in container.get("env", [])}
+        assert env["SECRETARY_NATS_USER"] == name
+        users.discard(name)
+    assert not users, f"users without a Deployment: {users}"
+    declare = _of_kind(objects, "Job")["declare"]["spec"]["template"]["spec"]
+    (container,) = declare["containers"]
+    assert container["command"] == ["python", "-m", "secretary_runtime.declare"]
+    assert {"name": "SECRETARY_NATS_USER", "value": ADMIN} in container["env"]
+    assert declare["automountServiceAccountToken"] is False
+
+
+def test_nats_takes_each_password_from_the_secret_of_the_service_that_uses_it(
+    objects: list[dict[str, Any]],
+) -> None:
+    (nats,) = _of_kind(objects, "StatefulSet")["nats"]["spec"]["template"]["spec"]["containers"]
+    passwords = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]
+        for e in nats["env"]
+        if e["name"].startswith("NATS_PASSWORD_")
+    }
+    owners = {ADMIN: "declare", **{a.service: a.service for a in SERVICE_ACCESS}}
+    assert set(passwords) == {password_variable(user) for user in owners}
+    secrets = _of_kind(objects, "Secret")
+    for user, owner in owners.items():
+        reference = passwords[password_variable(user)]
+        assert reference == {"name": f"{owner}-secrets", "key": "SECRETARY_NATS_PASSWORD"}
+        assert "SECRETARY_NATS_PASSWORD" in secrets[f"{owner}-secrets"]["stringData"]
+    config = _of_kind(objects, "ConfigMap")
+    assert "include ./auth/auth.conf" in config["nats-config"]["data"]["nats.conf"]
+    (auth,) = [c for n, c in config.items() if n.startswith("nats-auth")]
+    assert auth["data"]["auth.conf"] == authorization_config()
+
+
+def test_nats_admits_every_pod_that_connects_to_it(objects: list[dict[str, Any]]) -> None:
+    policy = _of_kind(objects, "NetworkPolicy")["nats"]["spec"]
+    admitted = [
+        peer["podSelector"]["matchLabels"]
+        for rule in policy["ingress"]
+        for peer in rule["from"]
+        if "podSelector" in peer
+    ]
+    pods = {
+        o["metadata"]["name"]: o["spec"]["template"]["metadata"]["labels"]
+        for o in objects
+        if o["kind"] in ("Deployment", "StatefulSet", "Job")
+    }
+    for name, labels in pods.items():
+        assert any(selector.items() <= labels.items() for selector in admitted), name
