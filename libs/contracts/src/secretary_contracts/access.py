@@ -66,6 +66,8 @@ class ServiceAccess:
     """Streams it reads from any point with short-lived consumers of its own."""
     purges: tuple[str, ...] = ()
     """Streams it removes a recording's events from."""
+    fetches: tuple[str, ...] = ()
+    """Streams it reads single messages from by sequence (the one a dead letter names)."""
 
     @property
     def inbox_prefix(self) -> str:
@@ -140,6 +142,7 @@ SERVICE_ACCESS = (
         ),
         browses=(QA_STREAM,),
         purges=(RECORDINGS_STREAM, PROGRESS_STREAM, QA_STREAM, WEBHOOKS_STREAM),
+        fetches=(RECORDINGS_STREAM,),
     ),
     ServiceAccess(
         "ingest",

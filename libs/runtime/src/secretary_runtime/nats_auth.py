@@ -77,6 +77,8 @@ def permissions_of(access: ServiceAccess) -> Permissions:
         granted.publish += _browse(stream)
     for stream in access.purges:
         granted.publish.append(f"{API}.STREAM.PURGE.{stream}")
+    for stream in access.fetches:
+        granted.publish.append(f"{API}.STREAM.MSG.GET.{stream}")
     return granted
 
 
