@@ -338,6 +338,11 @@ def audio_object_name(recording_id: str) -> str:
     return f"{recording_id}.wav"
 
 
+def playback_object_name(recording_id: str) -> str:
+    """The small Opus rendition a browser plays, next to the decoded audio."""
+    return f"{recording_id}.webm"
+
+
 # Every artifact a recording can have, for deletion and retention.
 ARTIFACT_KINDS = ("asr", "diarization", "transcript", "summary")
 

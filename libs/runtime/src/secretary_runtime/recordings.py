@@ -10,6 +10,7 @@ from secretary_contracts.messaging import (
     BUCKETS,
     artifact_object_name,
     audio_object_name,
+    playback_object_name,
     stream_of,
 )
 
@@ -20,9 +21,10 @@ KEYED_BY_RECORDING = (BUCKETS.merge_state, BUCKETS.qa_history)
 
 
 async def purge_media(js: JetStreamContext, recording_id: str) -> None:
-    """The original file and its decoded audio: the large objects."""
+    """The original file, its decoded audio and its playback rendition: the large objects."""
     await delete_object(js, BUCKETS.media, recording_id)
     await delete_object(js, BUCKETS.audio, audio_object_name(recording_id))
+    await delete_object(js, BUCKETS.audio, playback_object_name(recording_id))
 
 
 async def purge_events(js: JetStreamContext, recording_id: str) -> None:

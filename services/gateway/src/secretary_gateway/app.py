@@ -8,6 +8,7 @@ the broker, the database and the background loops.
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,8 @@ from secretary_gateway.limits import EventStreamLimiter
 from secretary_gateway.metrics import Metrics
 from secretary_gateway.owners.controller import OwnerSettingsController
 from secretary_gateway.people.controller import PeopleController
+from secretary_gateway.playback.controller import AudioController
+from secretary_gateway.playback.service import PlaybackLinks
 from secretary_gateway.questions.controller import QuestionController
 from secretary_gateway.questions.handlers import AnswerProjector
 from secretary_gateway.recordings.controller import RecordingController
@@ -117,6 +120,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
     return Litestar(
         route_handlers=[
             RecordingController,
+            AudioController,
             TranscriptController,
             QuestionController,
             WebhookController,
@@ -137,6 +141,11 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
                 "metrics": telemetry,
                 "webhook_targets": targets,
                 "event_streams": EventStreamLimiter(settings.event_streams_per_key),
+                "playback_links": PlaybackLinks(
+                    settings.playback_link_secret.get_secret_value().encode()
+                    or secrets.token_bytes(32),
+                    settings.playback_link_lifetime_s,
+                ),
             }
         ),
         middleware=[

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
 from secretary_runtime.settings import ServiceSettings
 
@@ -126,6 +126,19 @@ class GatewaySettings(ServiceSettings):
         gt=0,
         description="Delete recordings entirely (transcripts, answers, every object) this many"
         " days after upload; unset keeps them.",
+    )
+
+    playback_link_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs the short-lived links an audio player fetches a recording's audio"
+        " with (an `<audio>` element sends no API key). Give every gateway replica the same"
+        " secret; empty = a random one per process, so links last until it restarts.",
+    )
+    playback_link_lifetime_s: float = Field(
+        default=6 * 3600.0,
+        gt=0,
+        le=7 * 24 * 3600.0,
+        description="How long a playback link plays (one recording, one owner, audio only).",
     )
 
     @field_validator("webhook_allowed_networks", mode="before")

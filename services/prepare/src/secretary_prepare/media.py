@@ -45,6 +45,40 @@ class Probe:
 class Normalised:
     path: Path
     duration_s: float
+    playback: Path | None = None
+
+
+@dataclass(frozen=True)
+class PlaybackRendition:
+    """A small file for listening in a browser while reading: Opus in WebM, which every
+    current browser seeks in by HTTP Range (the cues WebM carries make seeking one request)."""
+
+    path: Path
+    bitrate_kbit: int = 24
+
+    def output_options(self) -> tuple[str, ...]:
+        return (
+            "-map",
+            "0:a:0",
+            "-vn",
+            "-sn",
+            "-dn",
+            "-ac",
+            "1",
+            "-ar",
+            str(AUDIO_SAMPLE_RATE),
+            "-c:a",
+            "libopus",
+            "-b:a",
+            f"{self.bitrate_kbit}k",
+            "-application",
+            "voip",
+            "-map_metadata",
+            "-1",
+            "-f",
+            "webm",
+            str(self.path),
+        )
 
 
 def _has_media_signature(path: Path) -> bool:
@@ -135,10 +169,12 @@ async def normalise(
     on_progress: Callable[[float], None] | None = None,
     max_duration_s: float | None = None,
     timeout_s: float = 1800.0,
+    playback: PlaybackRendition | None = None,
 ) -> Normalised:
-    """Decodes the first audio track once, to 16 kHz mono 16-bit PCM WAV. Decoding stops a
-    second past `max_duration_s` of decoded audio, whatever the container claims, so a file
-    that says one minute and holds a day takes seconds and little scratch space to refuse."""
+    """Decodes the first audio track once, to 16 kHz mono 16-bit PCM WAV (and, from the same
+    decode, the `playback` rendition). Decoding stops a second past `max_duration_s` of
+    decoded audio, whatever the container claims, so a file that says one minute and holds a
+    day takes seconds and little scratch space to refuse."""
     cap = ("-t", f"{max_duration_s + 1:.3f}") if max_duration_s else ()
     process = await asyncio.create_subprocess_exec(
         ffmpeg,
@@ -172,6 +208,7 @@ async def normalise(
         "pipe:1",
         "-nostats",
         str(target),
+        *(() if playback is None else (*cap, *playback.output_options())),
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -219,7 +256,9 @@ async def normalise(
         logger.warning(
             "ffmpeg reported decode errors", extra={"fields": {"ffmpeg": _last_line(errors)}}
         )
-    return Normalised(path=target, duration_s=decoded_s)
+    return Normalised(
+        path=target, duration_s=decoded_s, playback=playback.path if playback else None
+    )
 
 
 def _last_line(text: str) -> str:

@@ -17,3 +17,10 @@ class PrepareSettings(ServiceSettings):
     decode_timeout_s: float = Field(
         default=1800.0, gt=0, description="ffmpeg is killed after this long (media_timeout)."
     )
+    playback_bitrate_kbit: int = Field(
+        default=24,
+        ge=0,
+        le=128,
+        description="Bitrate of the Opus rendition the review page plays (24 kbit/s: about"
+        " 11 MB an hour); 0 writes none.",
+    )

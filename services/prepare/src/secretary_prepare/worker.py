@@ -13,6 +13,7 @@ from secretary_contracts.messaging import (
     CONSUMER_PREPARE,
     RECORDING_READY,
     audio_object_name,
+    playback_object_name,
 )
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_options, tuned
@@ -66,6 +67,12 @@ class Preparer:
                         f"the limit is {self.settings.max_duration_s / 3600:.1f} h.",
                     )
                 self._check_scratch(Path(scratch))
+                bitrate = self.settings.playback_bitrate_kbit
+                playback = (
+                    media.PlaybackRendition(Path(scratch) / "playback.webm", bitrate)
+                    if bitrate
+                    else None
+                )
                 normalised = await media.normalise(
                     original,
                     Path(scratch) / "audio.wav",
@@ -74,12 +81,20 @@ class Preparer:
                     on_progress=lambda f: progress.report(0.9 * f),
                     max_duration_s=self.settings.max_duration_s,
                     timeout_s=self.settings.decode_timeout_s,
+                    playback=playback,
                 )
             except media.MediaError as error:
                 raise JobRejected(error.code, error.message) from error
             original.unlink()
             if normalised.duration_s > self.settings.max_duration_s:
                 raise JobRejected(ErrorCode.TOO_LONG)
+            if normalised.playback is not None:
+                await objects.put_file(
+                    js,
+                    BUCKETS.audio,
+                    playback_object_name(event.recording_id),
+                    normalised.playback,
+                )
             audio = await objects.put_file(
                 js, BUCKETS.audio, audio_object_name(event.recording_id), normalised.path
             )

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from secretary_gateway.db import ApiKeyRow, Database, as_utc, utcnow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
+from secretary_gateway.playback.service import AUDIO_PATH, PlaybackLinks
 
 PREFIX = "sec"
 OWNER_HEADER = "x-secretary-owner"
@@ -130,6 +131,9 @@ class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
     async def authenticate_request(
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
+        link = _playback_link_caller(connection)
+        if link is not None:
+            return link
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("Send an API key: `Authorization: Bearer <key>`.")
@@ -139,3 +143,19 @@ class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
             raise NotAuthorizedException("The API key is not valid (unknown or revoked).")
         caller = caller_for(key, connection.headers.get(OWNER_HEADER))
         return AuthenticationResult(user=caller, auth=token.strip())
+
+
+def _playback_link_caller(
+    connection: ASGIConnection[Any, Any, Any, Any],
+) -> AuthenticationResult | None:
+    """A player's request for a recording's audio with the `token` of a playback link (and no
+    key): it acts for the link's owner, on that route and recording only."""
+    token = connection.query_params.get("token")
+    matched = AUDIO_PATH.match(connection.url.path)
+    if token is None or matched is None or connection.headers.get("authorization"):
+        return None
+    links: PlaybackLinks = connection.app.state.playback_links
+    owner = links.owner_of(token, matched["recording_id"])
+    if owner is None:
+        raise NotAuthorizedException("The audio link is not valid (expired or not this one's).")
+    return AuthenticationResult(user=Caller(owner=owner), auth=None)
