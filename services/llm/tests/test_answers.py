@@ -384,8 +384,8 @@ async def test_a_ready_transcript_gets_a_stored_summary(
 
 async def _summarised(own: NatsServer, llm_server: str, proxy_url: str) -> None:
     import nats
-    from secretary_contracts import ObjectRef, Summary, TranscriptReady
-    from secretary_contracts.messaging import SUMMARY_READY, TRANSCRIPT_READY
+    from secretary_contracts import ObjectRef, Summary, TranscriptEdited, TranscriptReady
+    from secretary_contracts.messaging import SUMMARY_READY, TRANSCRIPT_EDITED, TRANSCRIPT_READY
     from secretary_llm.summaries import Summarizer
     from secretary_llm.worker import SummaryWorker
 
@@ -420,7 +420,81 @@ async def _summarised(own: NatsServer, llm_server: str, proxy_url: str) -> None:
         (ready,) = await _wait_for(nats_client, SUMMARY_READY.subject, recording_id)
         stored = await objects.get_model(js, ObjectRef.model_validate(ready["summary"]), Summary)
         assert stored.summary
+
+        # the owner edits it twice; the first edit's event arrives after the second was
+        # saved: only the latest revision is summarised again
+        name = artifact_object_name(recording_id, "edited")
+        for revision in (1, 2):
+            edited = TRANSCRIPT.model_copy(update={"revision": revision})
+            ref = await objects.put_model(js, BUCKETS.artifacts, name, edited)
+        for revision in (1, 2):
+            await EventPublisher(broker).publish(
+                TRANSCRIPT_EDITED,
+                TranscriptEdited(
+                    recording_id=recording_id,
+                    owner="local",
+                    revision=revision,
+                    transcript=ref,
+                    segment_count=3,
+                ),
+                message_id=f"{recording_id}:edited:{revision}",
+            )
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            summaries = await _summary_messages(nats_client, recording_id)
+            if len(summaries) > 1:
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(2)  # time for a wrong third one to arrive
+        summaries = await _summary_messages(nats_client, recording_id)
+        assert summaries[1:] == [f"{recording_id}:summary:2"]
     await nats_client.close()
+
+
+async def _summary_messages(client: Any, recording_id: str) -> list[str]:
+    """The Nats-Msg-Id of each summary announced for the recording, in order."""
+    from secretary_contracts.messaging import RECORDINGS_STREAM, SUMMARY_READY
+
+    js = client.jetstream()
+    subject = SUMMARY_READY.of(recording_id)
+    info = await js.stream_info(RECORDINGS_STREAM, subjects_filter=subject)
+    count = (info.state.subjects or {}).get(subject, 0)
+    if not count:
+        return []
+    subscription = await js.subscribe(subject, stream=RECORDINGS_STREAM, ordered_consumer=True)
+    try:
+        messages = [await subscription.next_msg(timeout=5) for _ in range(count)]
+    finally:
+        await subscription.unsubscribe()
+    return [(m.headers or {}).get("Nats-Msg-Id", "") for m in messages]
+
+
+async def test_a_question_is_answered_from_the_revision_its_owner_reads(
+    worker_broker: NatsBroker, nats_client: Client
+) -> None:
+    recording_id = uuid.uuid4().hex
+    edited = TRANSCRIPT.model_copy(update={"revision": 1})
+    await objects.put_model(
+        nats_client.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "edited"),
+        edited,
+    )
+    question_id = uuid.uuid4().hex
+    await EventPublisher(worker_broker).publish(
+        QUESTION_ASKED,
+        QuestionAsked(
+            recording_id=recording_id,
+            question_id=question_id,
+            owner="local",
+            question="When does the launch happen?",
+            transcript_revision=1,
+        ),
+        message_id=f"{question_id}:asked",
+    )
+    # only the edited transcript exists: answering from the pipeline's would fail
+    (ready,) = await _wait_for(nats_client, ANSWER_READY.subject, recording_id)
+    assert AnswerReady.model_validate(ready).question_id == question_id
 
 
 async def test_an_unreachable_llm_fails_the_question_clearly(

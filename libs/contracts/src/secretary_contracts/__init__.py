@@ -37,6 +37,7 @@ from secretary_contracts.events import (
     StageFailed,
     StageProgress,
     SummaryReady,
+    TranscriptEdited,
     TranscriptReady,
     WebhookDelivery,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "Summary",
     "SummaryReady",
     "Transcript",
+    "TranscriptEdited",
     "TranscriptReady",
     "TranscriptSegment",
     "TranscriptWarning",

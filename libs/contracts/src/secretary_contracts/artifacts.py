@@ -141,6 +141,9 @@ class Transcript(BaseModel):
     segments: list[TranscriptSegment] = Field(default_factory=list)
     language_probability: float | None = None
     warnings: list[TranscriptWarning] = Field(default_factory=list)
+    revision: int = Field(
+        default=0, ge=0, description="How many edits its owner saved (0: as the pipeline wrote it)."
+    )
 
     def flagged_segments(self) -> dict[str, int]:
         """How many segments carry each flag."""

@@ -107,6 +107,16 @@ class TranscriptReady(RecordingEvent):
     language_probability: float | None = None
 
 
+class TranscriptEdited(RecordingEvent):
+    """The owner saved an edit of the transcript (or went back to an earlier revision): what
+    was derived from it (summary, passages to answer from) is derived again."""
+
+    owner: str
+    revision: int = Field(ge=1)
+    transcript: ObjectRef = Field(description="The edited transcript, as it now reads.")
+    segment_count: int = Field(ge=0)
+
+
 class SummaryReady(RecordingEvent):
     summary: ObjectRef
 
@@ -141,6 +151,12 @@ class QuestionAsked(RecordingEvent):
     speaker_names: dict[str, str] = Field(
         default_factory=dict,
         description="Names (or another label, to merge) the owner gave the speaker labels.",
+    )
+    transcript_revision: int = Field(
+        default=0,
+        ge=0,
+        description="The revision of the transcript the owner reads (0: the pipeline's; more:"
+        " the `edited` artifact).",
     )
 
 

@@ -89,6 +89,11 @@ DIARIZATION_DONE = EventSubject(
 TRANSCRIPT_READY = EventSubject(
     "recordings.transcript.ready.v1", events.TranscriptReady, "The merged transcript is stored."
 )
+TRANSCRIPT_EDITED = EventSubject(
+    "recordings.transcript.edited.v1",
+    events.TranscriptEdited,
+    "The owner edited the transcript; what was derived from it is derived again.",
+)
 STAGE_FAILED = EventSubject(
     "recordings.failed.v1", events.StageFailed, "A stage gave up on a recording."
 )
@@ -132,6 +137,7 @@ ALL_SUBJECTS = (
     ASR_DONE,
     DIARIZATION_DONE,
     TRANSCRIPT_READY,
+    TRANSCRIPT_EDITED,
     STAGE_FAILED,
     RECORDING_DELETED,
     SPEAKERS_NAMED,
@@ -244,6 +250,9 @@ CONSUMER_GATEWAY_DEAD_LETTERS = ConsumerSpec(
 CONSUMER_LLM_SUMMARIES = ConsumerSpec(
     "llm-summaries", TRANSCRIPT_READY, RECORDINGS_STREAM, timedelta(minutes=5), max_deliver=4
 )
+CONSUMER_LLM_EDITS = ConsumerSpec(
+    "llm-edits", TRANSCRIPT_EDITED, RECORDINGS_STREAM, timedelta(minutes=5), max_deliver=4
+)
 CONSUMER_LLM_QUESTIONS = ConsumerSpec(
     "llm-questions", QUESTION_ASKED, QA_STREAM, timedelta(minutes=2), max_deliver=4
 )
@@ -290,6 +299,7 @@ CONSUMER_SPECS = (
     CONSUMER_TELEGRAM_ANSWERS,
     CONSUMER_LLM_QUESTIONS,
     CONSUMER_LLM_SUMMARIES,
+    CONSUMER_LLM_EDITS,
 )
 
 
@@ -344,7 +354,7 @@ def playback_object_name(recording_id: str) -> str:
 
 
 # Every artifact a recording can have, for deletion and retention.
-ARTIFACT_KINDS = ("asr", "diarization", "transcript", "summary")
+ARTIFACT_KINDS = ("asr", "diarization", "transcript", "edited", "summary")
 
 
 def speakers_named_message_id(event: events.SpeakersNamed) -> str:

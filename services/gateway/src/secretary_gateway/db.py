@@ -139,6 +139,22 @@ class TranscriptRow(Base):
 
     recording_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     body: Mapped[str] = mapped_column(Text)
+    # the owner's edits saved so far; the body is the latest revision
+    revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class TranscriptRevisionRow(Base):
+    """Each revision of an edited transcript, the pipeline's own (0) included, so that any of
+    them can be gone back to."""
+
+    __tablename__ = "transcript_revisions"
+
+    recording_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body: Mapped[str] = mapped_column(Text)
+    edits: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    reverted_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class SegmentRow(Base):

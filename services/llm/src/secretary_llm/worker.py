@@ -20,6 +20,7 @@ from secretary_contracts import (
     Stage,
     SummaryReady,
     Transcript,
+    TranscriptEdited,
     TranscriptReady,
 )
 from secretary_contracts.messaging import (
@@ -27,6 +28,7 @@ from secretary_contracts.messaging import (
     ANSWER_FAILED,
     ANSWER_READY,
     BUCKETS,
+    CONSUMER_LLM_EDITS,
     CONSUMER_LLM_QUESTIONS,
     CONSUMER_LLM_SUMMARIES,
     RECORDING_DELETED,
@@ -50,8 +52,14 @@ DELTA_INTERVAL_S = 0.3
 _HISTORY = TypeAdapter(list[Exchange])
 
 
+def transcript_object_name(recording_id: str, revision: int) -> str:
+    """Where the transcript the owner reads is: the pipeline's, or their latest edit."""
+    return artifact_object_name(recording_id, "edited" if revision else "transcript")
+
+
 class SummaryWorker:
-    """Summarises every transcript once it is ready; a failure leaves the recording done."""
+    """Summarises every transcript once it is ready, and again when its owner edits it; a
+    failure leaves the recording done."""
 
     def __init__(
         self, settings: LlmSettings, broker: NatsBroker, jobs: JobRunner, summarizer: Summarizer
@@ -79,20 +87,55 @@ class SummaryWorker:
                 on_failure=failed,
             )
 
-    async def summarize(self, event: TranscriptReady) -> None:
+        edits = tuned(CONSUMER_LLM_EDITS, self.settings)
+
+        @self.broker.subscriber(**subscriber_options(edits))
+        async def on_transcript_edited(event: TranscriptEdited, msg: NatsMessage) -> None:
+            async def failed(code: ErrorCode, message: str) -> None:
+                logger.error("no new summary: %s", message, extra={"fields": {"code": str(code)}})
+
+            await self.jobs.run(
+                msg,
+                event,
+                Stage.QA,
+                edits,
+                lambda p: self.summarize(event),
+                report_progress=False,
+                on_failure=failed,
+            )
+
+    async def summarize(self, event: TranscriptReady | TranscriptEdited) -> None:
+        js = self.broker.connection.jetstream()
+        revision = event.revision if isinstance(event, TranscriptEdited) else 0
         if event.segment_count == 0:
             logger.info("nobody speaks: nothing to summarise")
             return
-        js = self.broker.connection.jetstream()
+        if revision == 0 and await self._latest_revision(event.recording_id) > 0:
+            logger.info("a redelivered transcript its owner has edited since: summary kept")
+            return
         transcript = await objects.get_model(js, event.transcript, Transcript)
         summary, parts = await self.summarizer.summarize(transcript)
+        if revision and await self._latest_revision(event.recording_id) > revision:
+            # edited again while this one was summarised: the later edit's summary stands
+            logger.info("summary of revision %d superseded", revision)
+            return
         ref = await objects.put_model(
             js, BUCKETS.artifacts, artifact_object_name(event.recording_id, "summary"), summary
         )
         await self.jobs.publisher.publish(
-            SUMMARY_READY, SummaryReady(recording_id=event.recording_id, summary=ref)
+            SUMMARY_READY,
+            SummaryReady(recording_id=event.recording_id, summary=ref),
+            message_id=f"{event.recording_id}:summary:{revision}" if revision else None,
         )
-        logger.info("summary ready", extra={"fields": {"parts": parts}})
+        logger.info("summary ready", extra={"fields": {"parts": parts, "revision": revision}})
+
+    async def _latest_revision(self, recording_id: str) -> int:
+        store = await self.broker.connection.jetstream().object_store(BUCKETS.artifacts)
+        try:
+            stored = await store.get(artifact_object_name(recording_id, "edited"))
+        except ObjectNotFoundError:
+            return 0
+        return Transcript.model_validate_json(stored.data or b"{}").revision
 
 
 class QuestionWorker:
@@ -164,16 +207,17 @@ class QuestionWorker:
         return [key.split(":", 1)[0] for key in self._indexes]
 
     async def _transcript(
-        self, recording_id: str, speaker_names: dict[str, str]
+        self, recording_id: str, speaker_names: dict[str, str], revision: int = 0
     ) -> tuple[Transcript, PassageIndex]:
-        """The transcript with the owner's speaker names, and its passage index (cached)."""
-        key = f"{recording_id}:{sorted(speaker_names.items())}"
+        """The transcript at the owner's revision with their speaker names, and its passage
+        index (cached: an edit or a new name makes a new key)."""
+        key = f"{recording_id}:{revision}:{sorted(speaker_names.items())}"
         if key in self._indexes:
             self._indexes.move_to_end(key)
             return self._indexes[key]
         store = await self.broker.connection.jetstream().object_store(BUCKETS.artifacts)
         try:
-            stored = await store.get(artifact_object_name(recording_id, "transcript"))
+            stored = await store.get(transcript_object_name(recording_id, revision))
         except ObjectNotFoundError as missing:
             raise JobRejected(ErrorCode.TRANSCRIPT_NOT_READY) from missing
         transcript = apply_speaker_names(
@@ -208,7 +252,9 @@ class QuestionWorker:
         await kv.put(self._history_key(event), _HISTORY.dump_json(kept))
 
     async def answer(self, event: QuestionAsked, _: Progress) -> None:
-        transcript, index = await self._transcript(event.recording_id, event.speaker_names)
+        transcript, index = await self._transcript(
+            event.recording_id, event.speaker_names, event.transcript_revision
+        )
         history = await self._history(event)
         buffer: list[str] = []
         sequence = 0

@@ -13,7 +13,7 @@ from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from secretary_gateway.db import Database, QuestionRow
+from secretary_gateway.db import Database, QuestionRow, TranscriptRow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
 from secretary_gateway.limits import check_question_rate
@@ -81,10 +81,17 @@ class QuestionService:
                 question=question,
                 language=language,
                 speaker_names=row.speaker_names or {},
+                transcript_revision=await self._revision(recording_id),
             ),
             message_id=f"{asked.id}:asked",
         )
         return await self._settled_within(asked.id, wait)
+
+    async def _revision(self, recording_id: str) -> int:
+        """The revision of the transcript the owner reads, so that answers quote their edits."""
+        async with self.database.sessions() as session:
+            stored = await session.get(TranscriptRow, recording_id)
+        return stored.revision if stored is not None else 0
 
     async def _asked_with(self, caller: Caller, idempotency_key: str) -> QuestionRow | None:
         async with self.database.sessions() as session:

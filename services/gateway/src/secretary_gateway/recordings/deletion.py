@@ -18,6 +18,7 @@ from secretary_gateway.db import (
     QuestionRow,
     RecordingRow,
     SegmentRow,
+    TranscriptRevisionRow,
     TranscriptRow,
     WebhookDeliveryRow,
 )
@@ -30,6 +31,7 @@ async def delete_rows(session: AsyncSession, recording_id: str) -> None:
     for table, column in (
         (SegmentRow, SegmentRow.recording_id),
         (TranscriptRow, TranscriptRow.recording_id),
+        (TranscriptRevisionRow, TranscriptRevisionRow.recording_id),
         (QuestionRow, QuestionRow.recording_id),
         (WebhookDeliveryRow, WebhookDeliveryRow.recording_id),
         (EnrolmentRow, EnrolmentRow.recording_id),

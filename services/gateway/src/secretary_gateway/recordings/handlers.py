@@ -141,10 +141,15 @@ class Projector:
                 await purge_recording(js, event.recording_id)
                 logger.info("transcript for a deleted recording removed")
                 return
-            await session.merge(
-                TranscriptRow(recording_id=event.recording_id, body=transcript.model_dump_json())
-            )
-            await index_transcript(session, event.recording_id, transcript)
+            stored = await session.get(TranscriptRow, event.recording_id)
+            if stored is None or stored.revision == 0:
+                await session.merge(
+                    TranscriptRow(
+                        recording_id=event.recording_id, body=transcript.model_dump_json()
+                    )
+                )
+                await index_transcript(session, event.recording_id, transcript)
+            # else: redelivered after its owner edited it; the edits stand
             self._finish(row, Stage.MERGE, event)
             # a transcript is the final word: a recording failed earlier and then retried
             # from the dead-letter stream ends done

@@ -6,15 +6,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, patch
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.spec import Example
 from litestar.params import Body, FromPath, FromQuery
-from secretary_contracts import Summary, exports
+from secretary_contracts import Summary, Transcript, exports
 
 from secretary_gateway.http import Caller, errors
 from secretary_gateway.transcripts.documents import DOCX_MEDIA_TYPE, to_docx
-from secretary_gateway.transcripts.schemas import Speakers
+from secretary_gateway.transcripts.editing import TranscriptEdits
+from secretary_gateway.transcripts.schemas import Revert, Revisions, Speakers
 from secretary_gateway.transcripts.service import TranscriptService, provide_transcripts
 
 
@@ -72,6 +73,81 @@ class TranscriptController(Controller):
             TranscriptFormat.MD: lambda t: exports.to_markdown(t, row.title),
         }[format](transcript)
         return Response(rendered, media_type=MEDIA_TYPES[format])
+
+    @patch(
+        "/transcript",
+        operation_id="editTranscript",
+        summary="Edit words, split or join segments, change a segment's speaker.",
+        description="Edits apply in order, each on the transcript the ones before it left;"
+        " every word keeps its times (a replaced run of words spreads over the time it"
+        " took). `revision` is the one the edits were made on: another answers 409"
+        " stale_revision. Saved as a new revision, seen by every export, search, the"
+        " summary and later answers.",
+        responses=errors(400, 403, 404, 409),
+    )
+    async def edit_transcript(
+        self,
+        recording_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+        data: Annotated[
+            TranscriptEdits,
+            Body(
+                examples=[
+                    Example(
+                        summary="correct a name, give a segment to another speaker",
+                        value={
+                            "revision": 0,
+                            "edits": [
+                                {
+                                    "op": "replace",
+                                    "segment": 3,
+                                    "first_word": 2,
+                                    "last_word": 3,
+                                    "text": "Anna-Maria",
+                                },
+                                {"op": "speaker", "segment": 4, "speaker": "SPEAKER_01"},
+                                {"op": "split", "segment": 5, "before_word": 6},
+                                {"op": "join", "segment": 7},
+                            ],
+                        },
+                    )
+                ]
+            ),
+        ],
+    ) -> Transcript:
+        return await transcripts.edit(caller, recording_id, data.revision, data.edits)
+
+    @get(
+        "/transcript/revisions",
+        operation_id="listTranscriptRevisions",
+        summary="Every saved revision of the transcript, the pipeline's own (0) first.",
+        responses=errors(403, 404, 409),
+    )
+    async def list_revisions(
+        self,
+        recording_id: FromPath[str],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+    ) -> Revisions:
+        return await transcripts.revisions(caller, recording_id)
+
+    @post(
+        "/transcript/revisions/{revision:int}/revert",
+        operation_id="revertTranscript",
+        status_code=200,
+        summary="Go back to an earlier revision (saved as a new one, so nothing is lost).",
+        responses=errors(403, 404, 409),
+    )
+    async def revert_transcript(
+        self,
+        recording_id: FromPath[str],
+        revision: FromPath[int],
+        caller: NamedDependency[Caller],
+        transcripts: NamedDependency[TranscriptService],
+        data: Annotated[Revert, Body(description="The revision the transcript is at now.")],
+    ) -> Transcript:
+        return await transcripts.revert(caller, recording_id, data.revision, revision)
 
     @get(
         "/speakers",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -38,3 +40,21 @@ class Speakers(BaseModel):
         default=False,
         description="Naming a speaker enrols their voice, recognised in later recordings.",
     )
+
+
+class RevisionOut(BaseModel):
+    revision: int = Field(examples=[2])
+    created_at: datetime
+    edits: int = Field(default=0, description="How many edits it saved.")
+    reverted_to: int | None = Field(
+        default=None, description="The earlier revision it went back to, if it did."
+    )
+
+
+class Revisions(BaseModel):
+    current: int = Field(examples=[2], description="The revision the transcript reads now.")
+    items: list[RevisionOut]
+
+
+class Revert(BaseModel):
+    revision: int = Field(ge=0, description="The revision it is at now; another answers 409.")

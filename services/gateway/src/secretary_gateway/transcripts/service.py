@@ -33,7 +33,9 @@ from secretary_gateway.people.service import PeopleService
 from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.transcripts import clips
-from secretary_gateway.transcripts.schemas import SpeakerOut, Speakers, Suggestion
+from secretary_gateway.transcripts.editing import Edit
+from secretary_gateway.transcripts.revisions import RevisionStore
+from secretary_gateway.transcripts.schemas import Revisions, SpeakerOut, Speakers, Suggestion
 
 MAX_NAME_LENGTH = 100
 
@@ -117,7 +119,8 @@ class TranscriptService:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; try later."
             )
-        return Transcript.model_validate_json(stored.body)
+        transcript = Transcript.model_validate_json(stored.body)
+        return transcript.model_copy(update={"revision": stored.revision})
 
     async def _with_people(
         self, caller: Caller, transcript: Transcript
@@ -146,6 +149,27 @@ class TranscriptService:
         row = await owned_recording(self.database, caller, recording_id)
         transcript, _ = await self._with_people(caller, await self.stored(row))
         return row, apply_speaker_names(transcript, row.speaker_names or {})
+
+    async def edit(
+        self, caller: Caller, recording_id: str, based_on: int, edits: list[Edit]
+    ) -> Transcript:
+        row = await owned_recording(self.database, caller, recording_id)
+        await RevisionStore(self.database, self.broker).edit(
+            row, await self.stored(row), based_on, edits
+        )
+        return (await self.named(caller, recording_id))[1]
+
+    async def revert(self, caller: Caller, recording_id: str, based_on: int, to: int) -> Transcript:
+        row = await owned_recording(self.database, caller, recording_id)
+        await RevisionStore(self.database, self.broker).revert(
+            row, await self.stored(row), based_on, to
+        )
+        return (await self.named(caller, recording_id))[1]
+
+    async def revisions(self, caller: Caller, recording_id: str) -> Revisions:
+        row = await owned_recording(self.database, caller, recording_id)
+        current = await self.stored(row)
+        return await RevisionStore(self.database, self.broker).revisions(row, current.revision)
 
     async def speakers(self, caller: Caller, recording_id: str) -> Speakers:
         row = await owned_recording(self.database, caller, recording_id)

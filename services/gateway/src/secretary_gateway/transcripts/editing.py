@@ -1,0 +1,178 @@
+"""Edits of a transcript that keep its timings: words replaced (a replaced run spreads over
+the time it took), segments split and joined, a segment given to another speaker. Pure
+functions on the transcript; each edit's indexes are read on the transcript as the edits
+before it in the same request left it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+from secretary_contracts import Transcript, TranscriptSegment, TranscriptWord
+from secretary_contracts.speakers import speaker_labels
+from secretary_contracts.text import join_words
+
+MAX_EDITS = 500
+MAX_TEXT = 2000
+
+
+class ReplaceWords(BaseModel):
+    """Words `first_word`..`last_word` (inclusive) of a segment become `text`; an empty text
+    removes them."""
+
+    op: Literal["replace"]
+    segment: int = Field(ge=0)
+    first_word: int = Field(ge=0)
+    last_word: int = Field(ge=0)
+    text: str = Field(max_length=MAX_TEXT)
+
+
+class SplitSegment(BaseModel):
+    """The segment becomes two, the second starting at word `before_word`."""
+
+    op: Literal["split"]
+    segment: int = Field(ge=0)
+    before_word: int = Field(ge=1)
+
+
+class JoinSegments(BaseModel):
+    """The segment and the one after it become one (both of the same speaker)."""
+
+    op: Literal["join"]
+    segment: int = Field(ge=0)
+
+
+class SetSpeaker(BaseModel):
+    """The segment, and each of its words, was said by `speaker` (a label of the recording)."""
+
+    op: Literal["speaker"]
+    segment: int = Field(ge=0)
+    speaker: str
+
+
+Edit = Annotated[ReplaceWords | SplitSegment | JoinSegments | SetSpeaker, Field(discriminator="op")]
+
+
+class TranscriptEdits(BaseModel):
+    revision: int = Field(
+        ge=0, description="The revision the edits were made on; another one answers 409."
+    )
+    edits: list[Edit] = Field(min_length=1, max_length=MAX_EDITS)
+
+
+class EditError(ValueError):
+    """An edit that does not fit the transcript it is applied to."""
+
+
+def _segment(transcript: Transcript, index: int) -> TranscriptSegment:
+    if index >= len(transcript.segments):
+        raise EditError(f"No segment {index}: the transcript has {len(transcript.segments)}.")
+    return transcript.segments[index]
+
+
+def _rebuilt(segment: TranscriptSegment, words: list[TranscriptWord]) -> TranscriptSegment:
+    """The segment with these words: its text, times and confidence follow them; a segment a
+    person corrected is no longer flagged as doubtful."""
+    scores = [w.score for w in words if w.score is not None]
+    return segment.model_copy(
+        update={
+            "words": words,
+            "text": join_words(words),
+            "start": min(segment.start, words[0].start) if words else segment.start,
+            "end": max(segment.end, words[-1].end) if words else segment.end,
+            "confidence": round(sum(scores) / len(scores), 3) if scores else None,
+            "flags": [],
+        }
+    )
+
+
+def spread(text: str, start: float, end: float, speaker: str | None) -> list[TranscriptWord]:
+    """New words over [start, end], each taking time in proportion to its length."""
+    tokens = text.split()
+    weights = [len(token) + 1 for token in tokens]
+    total = sum(weights)
+    words, at = [], start
+    for token, weight in zip(tokens, weights, strict=True):
+        length = (end - start) * weight / total
+        words.append(
+            TranscriptWord(
+                start=round(at, 3), end=round(at + length, 3), word=token, speaker=speaker
+            )
+        )
+        at += length
+    return words
+
+
+def _replace(transcript: Transcript, edit: ReplaceWords) -> None:
+    segment = _segment(transcript, edit.segment)
+    words = segment.words
+    if not edit.first_word <= edit.last_word < len(words):
+        raise EditError(
+            f"Segment {edit.segment} has words 0 to {len(words) - 1}; "
+            f"{edit.first_word}..{edit.last_word} is not among them."
+        )
+    replaced = words[edit.first_word : edit.last_word + 1]
+    new = spread(edit.text, replaced[0].start, replaced[-1].end, segment.speaker)
+    kept = [*words[: edit.first_word], *new, *words[edit.last_word + 1 :]]
+    if kept:
+        transcript.segments[edit.segment] = _rebuilt(segment, kept)
+    else:
+        del transcript.segments[edit.segment]
+
+
+def _split(transcript: Transcript, edit: SplitSegment) -> None:
+    segment = _segment(transcript, edit.segment)
+    if edit.before_word >= len(segment.words):
+        raise EditError(
+            f"Segment {edit.segment} has {len(segment.words)} words: it splits before word 1"
+            f" to {len(segment.words) - 1}."
+        )
+    first, second = segment.words[: edit.before_word], segment.words[edit.before_word :]
+    head = _rebuilt(segment.model_copy(update={"end": first[-1].end}), first)
+    tail = _rebuilt(segment.model_copy(update={"start": second[0].start}), second)
+    transcript.segments[edit.segment : edit.segment + 1] = [head, tail]
+
+
+def _join(transcript: Transcript, edit: JoinSegments) -> None:
+    segment = _segment(transcript, edit.segment)
+    following = _segment(transcript, edit.segment + 1)
+    if segment.speaker != following.speaker:
+        raise EditError(
+            f"Segments {edit.segment} and {edit.segment + 1} have different speakers; give"
+            " them one speaker first."
+        )
+    joined = segment.model_copy(update={"end": max(segment.end, following.end)})
+    transcript.segments[edit.segment : edit.segment + 2] = [
+        _rebuilt(joined, [*segment.words, *following.words])
+    ]
+
+
+def _set_speaker(transcript: Transcript, edit: SetSpeaker, labels: list[str]) -> None:
+    segment = _segment(transcript, edit.segment)
+    if edit.speaker not in labels:
+        raise EditError(
+            f"No speaker {edit.speaker!r} in this recording (it has {', '.join(labels)})."
+        )
+    words = [w.model_copy(update={"speaker": edit.speaker}) for w in segment.words]
+    transcript.segments[edit.segment] = segment.model_copy(
+        update={"speaker": edit.speaker, "words": words}
+    )
+
+
+def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
+    """A new transcript with `edits` applied in order (the one given is left as it was)."""
+    edited = transcript.model_copy(deep=True)
+    labels = speaker_labels(transcript)
+    for number, edit in enumerate(edits):
+        try:
+            if isinstance(edit, ReplaceWords):
+                _replace(edited, edit)
+            elif isinstance(edit, SplitSegment):
+                _split(edited, edit)
+            elif isinstance(edit, JoinSegments):
+                _join(edited, edit)
+            else:
+                _set_speaker(edited, edit, labels)
+        except EditError as error:
+            raise EditError(f"Edit {number} ({edit.op}): {error}") from error
+    return edited
