@@ -132,3 +132,15 @@ def test_pieces_written_without_a_space_are_marked_attached(
     assert " ,0" not in text and " .5" not in text and " :3" not in text, text
     # whether Whisper base hears forty or four thousand varies; the number must read joined
     assert re.search(r"\b\d{1,3}([, ]\d{3})+\b|\b\d{4,}\b", text), text
+
+
+def test_the_owners_vocabulary_is_given_to_the_decoder(
+    transcriber: Transcriber, dialogue: tuple[Path, list[Utterance]]
+) -> None:
+    wav, _ = dialogue
+    audio = read_pcm16_wav(wav)
+    result = transcriber.transcribe(audio, "en", lambda _: None, ["Tuesday", "budget"])
+    text = normalise(" ".join(w.word for w in result.words))
+    assert "budget" in text and "tuesday" in text
+    # the hotwords prompt the decoder; they are not written into the transcript
+    assert not text.startswith("tuesday budget")

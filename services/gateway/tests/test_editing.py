@@ -201,3 +201,35 @@ async def test_a_redelivered_transcript_leaves_the_edits_and_another_owner_sees_
             assert answer.status_code == 404
             assert answer.json()["error"]["code"] == "recording_not_found"
     assert (await api.get(f"{base}/transcript")).json()["revision"] == 1
+
+
+async def test_the_vocabulary_is_the_owners_and_an_edit_offers_its_new_names(
+    api: AsyncTestClient[Any], nats_client: Client
+) -> None:
+    assert (await api.get("/v1/vocabulary")).json() == {"terms": []}
+    put = await api.put("/v1/vocabulary", json={"terms": [" OKR ", "Kubernetes", "okr"]})
+    assert put.status_code == 200 and put.json() == {"terms": ["OKR", "Kubernetes"]}
+    # the language set elsewhere leaves the vocabulary as it is
+    assert (await api.put("/v1/settings", json={"language": "en"})).status_code == 200
+    assert (await api.get("/v1/vocabulary")).json()["terms"] == ["OKR", "Kubernetes"]
+    too_long = await api.put("/v1/vocabulary", json={"terms": ["x" * 61]})
+    assert too_long.status_code == 400
+
+    recording_id = await finished(api, nats_client, PLANNING)
+    saved = await api.patch(
+        f"/v1/recordings/{recording_id}/transcript",
+        json={
+            "revision": 0,
+            "edits": [
+                # "Tom will send the invitations." -> a name, a known term, a plain word
+                {"op": "replace", "segment": 4, "first_word": 0, "last_word": 0,
+                 "text": "Anna-Maria"},
+                {"op": "replace", "segment": 4, "first_word": 3, "last_word": 4,
+                 "text": "OKR invites."},
+                {"op": "replace", "segment": 3, "first_word": 0, "last_word": 0, "text": "Then"},
+            ],
+        },
+    )  # fmt: skip
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["suggested_terms"] == ["Anna-Maria"]
+    assert saved.json()["segments"][4]["text"] == "Anna-Maria will send OKR invites."

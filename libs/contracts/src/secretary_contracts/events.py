@@ -5,12 +5,15 @@ A change to a published event is additive only; a breaking change gets a new sub
 """
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 from secretary_contracts.errors import ErrorCode
 from secretary_contracts.lifecycle import AUDIO_SAMPLE_RATE, Stage
+
+MAX_VOCABULARY = 200
+MAX_TERM_LENGTH = 60
 
 
 def _now() -> datetime:
@@ -26,6 +29,11 @@ class RecordingOptions(BaseModel):
     num_speakers: int | None = Field(default=None, ge=1, le=50)
     min_speakers: int | None = Field(default=None, ge=1, le=50)
     max_speakers: int | None = Field(default=None, ge=1, le=50)
+    vocabulary: list[str] = Field(
+        default_factory=list,
+        description="Names and terms the speech model is told to expect (the owner's"
+        " vocabulary when the recording was prepared).",
+    )
 
 
 class OwnerSettings(BaseModel):
@@ -37,6 +45,17 @@ class OwnerSettings(BaseModel):
         max_length=8,
         description="ISO 639-1 code used when a recording does not name one; null = detect.",
         examples=["ru"],
+    )
+    vocabulary: list[
+        Annotated[
+            str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TERM_LENGTH)
+        ]
+    ] = Field(
+        default_factory=list,
+        max_length=MAX_VOCABULARY,
+        description="Names and terms (people, products, jargon) the speech model is told to"
+        " expect in the owner's recordings.",
+        examples=[["Anna-Maria", "Kubernetes", "OKR"]],
     )
 
 

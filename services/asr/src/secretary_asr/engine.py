@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -85,7 +85,10 @@ class Transcriber:
         audio: npt.NDArray[np.float32],
         language: str | None,
         on_progress: Callable[[float], None],
+        vocabulary: Sequence[str] = (),
     ) -> AsrResult:
+        """`vocabulary`: names and terms to expect, given to the decoder as hotwords (a prompt
+        it continues from), so that `Anna-Maria` is written as the owner writes her."""
         duration_s = len(audio) / SAMPLE_RATE
         forced = self.check_language(language)
         guess = (
@@ -102,6 +105,7 @@ class Transcriber:
             beam_size=self.settings.beam_size,
             word_timestamps=True,
             vad_filter=True,
+            hotwords=", ".join(vocabulary) or None,
         )
         words: list[Word] = []
         texts: list[dict[str, Any]] = []

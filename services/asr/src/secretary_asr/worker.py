@@ -41,7 +41,11 @@ class AsrWorker:
             wav = await objects.download(js, event.audio, Path(d) / "audio.wav")
             audio = read_pcm16_wav(wav)
         result = await asyncio.to_thread(
-            self.transcriber.transcribe, audio, event.options.language, progress.report
+            self.transcriber.transcribe,
+            audio,
+            event.options.language,
+            progress.report,
+            event.options.vocabulary,
         )
         ref = await objects.put_model(
             js, BUCKETS.artifacts, artifact_object_name(event.recording_id, "asr"), result

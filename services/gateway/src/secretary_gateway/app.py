@@ -29,7 +29,7 @@ from secretary_gateway.http import caller_of
 from secretary_gateway.keys.auth import PUBLIC_PATHS, ApiKeyAuthentication
 from secretary_gateway.limits import EventStreamLimiter
 from secretary_gateway.metrics import Metrics
-from secretary_gateway.owners.controller import OwnerSettingsController
+from secretary_gateway.owners.controller import OwnerSettingsController, VocabularyController
 from secretary_gateway.people.controller import PeopleController
 from secretary_gateway.playback.controller import AudioController
 from secretary_gateway.playback.service import PlaybackLinks
@@ -126,6 +126,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
             WebhookController,
             SearchController,
             OwnerSettingsController,
+            VocabularyController,
             PeopleController,
             healthz,
             readyz,

@@ -98,11 +98,14 @@ class Preparer:
             audio = await objects.put_file(
                 js, BUCKETS.audio, audio_object_name(event.recording_id), normalised.path
             )
-        options = event.options
-        if options.language is None:
-            # the owner's default, whichever door they set it at
-            default = (await read_owner_settings(js, event.owner)).language
-            options = options.model_copy(update={"language": default})
+        # the owner's defaults, whichever door they set them at
+        owner = await read_owner_settings(js, event.owner)
+        options = event.options.model_copy(
+            update={
+                "language": event.options.language or owner.language,
+                "vocabulary": event.options.vocabulary or owner.vocabulary,
+            }
+        )
         await self.jobs.publisher.publish(
             RECORDING_READY,
             RecordingReady(

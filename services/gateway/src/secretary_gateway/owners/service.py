@@ -20,12 +20,38 @@ class OwnerService:
         return await read_owner_settings(self.broker.connection.jetstream(), caller.owner)
 
     async def change(self, caller: Caller, wanted: OwnerSettings) -> OwnerSettings:
+        """The language is checked; a vocabulary sent along replaces the owner's, one not
+        sent (a door that knows only languages) leaves it as it is."""
         try:
-            checked = OwnerSettings(language=chosen_language(wanted.language))
+            language = chosen_language(wanted.language)
         except UnsupportedLanguage as error:
             raise ApiError(400, "unsupported_language", str(error)) from error
+        current = await self.settings(caller)
+        vocabulary = (
+            distinct_terms(wanted.vocabulary)
+            if "vocabulary" in wanted.model_fields_set
+            else current.vocabulary
+        )
+        checked = OwnerSettings(language=language, vocabulary=vocabulary)
         await write_owner_settings(self.broker.connection.jetstream(), caller.owner, checked)
         return checked
+
+    async def set_vocabulary(self, caller: Caller, terms: list[str]) -> list[str]:
+        current = await self.settings(caller)
+        changed = current.model_copy(update={"vocabulary": distinct_terms(terms)})
+        await write_owner_settings(self.broker.connection.jetstream(), caller.owner, changed)
+        return changed.vocabulary
+
+
+def distinct_terms(terms: list[str]) -> list[str]:
+    """Each term once (whatever its case), in the order given."""
+    seen: set[str] = set()
+    kept = []
+    for term in terms:
+        if term.casefold() not in seen:
+            seen.add(term.casefold())
+            kept.append(term)
+    return kept
 
 
 def provide_owners(state: State) -> OwnerService:

@@ -15,7 +15,7 @@ from secretary_contracts import Summary, Transcript, exports
 from secretary_gateway.http import Caller, errors
 from secretary_gateway.transcripts.documents import DOCX_MEDIA_TYPE, to_docx
 from secretary_gateway.transcripts.editing import TranscriptEdits
-from secretary_gateway.transcripts.schemas import Revert, Revisions, Speakers
+from secretary_gateway.transcripts.schemas import EditedTranscript, Revert, Revisions, Speakers
 from secretary_gateway.transcripts.service import TranscriptService, provide_transcripts
 
 
@@ -115,7 +115,7 @@ class TranscriptController(Controller):
                 ]
             ),
         ],
-    ) -> Transcript:
+    ) -> EditedTranscript:
         return await transcripts.edit(caller, recording_id, data.revision, data.edits)
 
     @get(

@@ -176,3 +176,37 @@ def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
         except EditError as error:
             raise EditError(f"Edit {number} ({edit.op}): {error}") from error
     return edited
+
+
+_PUNCTUATION = ".,;:!?\"'()[]«»„“”…"
+
+
+def new_terms(original: Transcript, edits: list[Edit], known: list[str]) -> list[str]:
+    """Names and terms the edits wrote that the words they replaced did not have and the
+    owner's vocabulary lacks: written with a capital or a digit (`Anna-Maria`, `K8s`)."""
+    known_folded = {term.casefold() for term in known}
+    found: list[str] = []
+    current = original
+    for edit in edits:
+        if isinstance(edit, ReplaceWords) and edit.segment < len(current.segments):
+            words = current.segments[edit.segment].words
+            replaced = {
+                w.word.strip(_PUNCTUATION).casefold()
+                for w in words[edit.first_word : edit.last_word + 1]
+            }
+            for token in edit.text.split():
+                term = token.strip(_PUNCTUATION)
+                folded = term.casefold()
+                if (
+                    term
+                    and (term[0].isupper() or any(c.isdigit() for c in term))
+                    and folded not in replaced
+                    and folded not in known_folded
+                ):
+                    known_folded.add(folded)
+                    found.append(term)
+        try:
+            current = apply_edits(current, [edit])
+        except EditError:
+            break
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, Field
+from secretary_contracts import Transcript
 
 
 class Suggestion(BaseModel):
@@ -58,3 +59,14 @@ class Revisions(BaseModel):
 
 class Revert(BaseModel):
     revision: int = Field(ge=0, description="The revision it is at now; another answers 409.")
+
+
+class EditedTranscript(Transcript):
+    """The transcript as the edit left it."""
+
+    suggested_terms: list[str] = Field(
+        default_factory=list,
+        description="Names and terms the edit wrote that the vocabulary lacks: PUT"
+        " /v1/vocabulary with them, and the speech model expects them from now on.",
+        examples=[["Anna-Maria"]],
+    )

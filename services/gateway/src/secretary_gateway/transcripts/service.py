@@ -8,6 +8,7 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from litestar.datastructures import State
+from nats.js import JetStreamContext
 from nats.js.errors import ObjectNotFoundError
 from secretary_contracts import RecordingStatus, SpeakersNamed, Summary, Transcript
 from secretary_contracts.messaging import (
@@ -24,6 +25,7 @@ from secretary_contracts.speakers import (
     speaker_labels,
 )
 from secretary_runtime import objects
+from secretary_runtime.owners import read_owner_settings
 from secretary_runtime.publishing import EventPublisher
 
 from secretary_gateway.db import Database, RecordingRow, TranscriptRow
@@ -33,9 +35,15 @@ from secretary_gateway.people.service import PeopleService
 from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.transcripts import clips
-from secretary_gateway.transcripts.editing import Edit
+from secretary_gateway.transcripts.editing import Edit, new_terms
 from secretary_gateway.transcripts.revisions import RevisionStore
-from secretary_gateway.transcripts.schemas import Revisions, SpeakerOut, Speakers, Suggestion
+from secretary_gateway.transcripts.schemas import (
+    EditedTranscript,
+    Revisions,
+    SpeakerOut,
+    Speakers,
+    Suggestion,
+)
 
 MAX_NAME_LENGTH = 100
 
@@ -152,12 +160,18 @@ class TranscriptService:
 
     async def edit(
         self, caller: Caller, recording_id: str, based_on: int, edits: list[Edit]
-    ) -> Transcript:
+    ) -> EditedTranscript:
         row = await owned_recording(self.database, caller, recording_id)
-        await RevisionStore(self.database, self.broker).edit(
-            row, await self.stored(row), based_on, edits
+        before = await self.stored(row)
+        await RevisionStore(self.database, self.broker).edit(row, before, based_on, edits)
+        vocabulary = (await read_owner_settings(self._js(), caller.owner)).vocabulary
+        _, after = await self.named(caller, recording_id)
+        return EditedTranscript(
+            **after.model_dump(), suggested_terms=new_terms(before, edits, vocabulary)
         )
-        return (await self.named(caller, recording_id))[1]
+
+    def _js(self) -> JetStreamContext:
+        return self.broker.connection.jetstream()
 
     async def revert(self, caller: Caller, recording_id: str, based_on: int, to: int) -> Transcript:
         row = await owned_recording(self.database, caller, recording_id)
