@@ -9,11 +9,12 @@ FILE ?=
 help: ## Show the targets and what they do
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
-# `make run` needs ffmpeg; the tests also speak with espeak-ng and shape voices with sox
+# `make run` needs ffmpeg; the tests also speak with espeak-ng, shape voices with sox and
+# read the review page in Chromium (command:package where the two differ)
 RUN_PACKAGES := ffmpeg
-TEST_PACKAGES := ffmpeg espeak-ng sox
+TEST_PACKAGES := ffmpeg espeak-ng sox chromium chromedriver:chromium-driver
 define install_packages
-	@missing=""; for p in $(1); do command -v $$p >/dev/null || missing="$$missing $$p"; done; \
+	@missing=""; for c in $(1); do command -v $${c%%:*} >/dev/null || missing="$$missing $${c##*:}"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
@@ -21,7 +22,7 @@ define install_packages
 	fi
 endef
 
-system-deps: ## Install ffmpeg, espeak-ng and sox when missing
+system-deps: ## Install ffmpeg, espeak-ng, sox and Chromium when missing
 	$(call install_packages,$(TEST_PACKAGES))
 
 uv:

@@ -6,11 +6,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from secretary_cli.stack import Stack, free_port
+from secretary_cli.stack import SERVICES, Stack, free_port
 
 
 @contextmanager
-def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
+def running_stack(
+    directory: Path, services: tuple[str, ...] = SERVICES, **extra_env: str
+) -> Iterator[Stack]:
     """nats-server and every service as its own process, ready (models loaded), then stopped.
     The tests' one owner may have many recordings in flight (load is what some of them test),
     and sends one fixture file many times, each meant to be transcribed."""
@@ -21,7 +23,7 @@ def running_stack(directory: Path, **extra_env: str) -> Iterator[Stack]:
     }
     stack = Stack(directory, free_port(), log_level="INFO", extra_env=env)
     try:
-        stack.start()
+        stack.start(services)
         stack.wait_ready(timeout_s=300)
         yield stack
     finally:

