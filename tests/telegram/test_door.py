@@ -344,6 +344,26 @@ async def test_list_lang_and_delete(harness: Harness) -> None:
     assert len(deleted) == 1
 
 
+async def test_web_sends_a_link_that_signs_the_user_in_once(harness: Harness) -> None:
+    recording_id = await _send_recording(harness, "meeting-9", 3000, 90)
+    await harness.bot.handle(None, user_message(91, text="/web"))
+    reply = harness.telegram.sent[-1]["text"]
+    url = next(word for word in reply.split() if "#sign-in=" in word)
+    link = url.split("#sign-in=", 1)[1]
+
+    signed_in = await harness.rest.post(
+        "/v1/sign-in", json={"link": link}, headers={"Authorization": ""}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    session = {"Authorization": f"Bearer {signed_in.json()['key']}"}
+    mine = (await harness.rest.get("/v1/recordings", headers=session)).json()["items"]
+    assert [r["id"] for r in mine] == [recording_id]  # telegram:42's, and only theirs
+    again = await harness.rest.post(
+        "/v1/sign-in", json={"link": link}, headers={"Authorization": ""}
+    )
+    assert again.status_code == 401
+
+
 async def test_a_voice_note_is_accepted_and_the_owners_language_is_kept_for_prepare(
     harness: Harness,
 ) -> None:

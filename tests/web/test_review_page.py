@@ -249,3 +249,24 @@ def test_a_question_is_answered_and_its_citation_plays_from_that_moment(
     citations[0].click()
     eventually(lambda: _audio(browser, "!a.seeking && a.readyState >= 2"), what="the seek")
     assert abs(_audio(browser, "(a.pause(), a.currentTime)") - start) < 0.3
+
+
+def test_a_sign_in_link_opens_the_page_signed_in_and_leaves_the_address_bar(
+    browser: WebDriver, stack: Stack, recording_id: str
+) -> None:
+    browser.get(stack.gateway_url + "/")
+    browser.execute_script("sessionStorage.clear()")
+    url = stack.gateway.http.post("/v1/sign-in-links").json()["url"]
+    browser.get(url)
+    eventually(
+        lambda: browser.find_element(By.CSS_SELECTOR, f"tr.recording[data-id='{recording_id}']"),
+        what="the list, signed in by the link",
+    )
+    assert "#" not in browser.current_url
+    session = browser.execute_script("return sessionStorage.getItem('secretary.key')")
+    assert session.startswith("web.") and session != stack.api_key
+
+    # the same link again signs no one in
+    browser.execute_script("sessionStorage.clear()")
+    browser.get(url)
+    eventually(lambda: browser.find_element(By.ID, "api-key"), what="the sign-in form")

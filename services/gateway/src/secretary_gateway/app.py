@@ -27,6 +27,7 @@ from secretary_gateway.errors import EXCEPTION_HANDLERS
 from secretary_gateway.health import healthz, metrics, readyz
 from secretary_gateway.http import caller_of
 from secretary_gateway.keys.auth import PUBLIC_PATHS, ApiKeyAuthentication
+from secretary_gateway.keys.signed import Signer
 from secretary_gateway.limits import EventStreamLimiter
 from secretary_gateway.metrics import Metrics
 from secretary_gateway.owners.controller import OwnerSettingsController, VocabularyController
@@ -41,6 +42,8 @@ from secretary_gateway.recordings.handlers import Projector
 from secretary_gateway.recordings.retention import RetentionSweeper
 from secretary_gateway.recordings.watchdog import StuckRecordingWatchdog
 from secretary_gateway.search.controller import SearchController
+from secretary_gateway.sessions.controller import SignInController
+from secretary_gateway.sessions.service import SignIns
 from secretary_gateway.settings import GatewaySettings
 from secretary_gateway.transcripts.controller import TranscriptController
 from secretary_gateway.web.controller import PUBLIC_PAGES, web
@@ -83,6 +86,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
     broker = create_broker(settings)
     database = Database(settings.database_url)
     telemetry = Metrics()
+    signer = Signer(settings.link_secret.get_secret_value().encode() or secrets.token_bytes(32))
     Projector(broker, database, telemetry).register()
     DeadLetterWatcher(broker).register()
     AnswerProjector(broker, database).register()
@@ -128,6 +132,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
             SearchController,
             OwnerSettingsController,
             VocabularyController,
+            SignInController,
             PeopleController,
             healthz,
             readyz,
@@ -144,10 +149,12 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
                 "metrics": telemetry,
                 "webhook_targets": targets,
                 "event_streams": EventStreamLimiter(settings.event_streams_per_key),
-                "playback_links": PlaybackLinks(
-                    settings.playback_link_secret.get_secret_value().encode()
-                    or secrets.token_bytes(32),
-                    settings.playback_link_lifetime_s,
+                "playback_links": PlaybackLinks(signer, settings.playback_link_lifetime_s),
+                "sign_ins": SignIns(
+                    signer,
+                    database,
+                    settings.sign_in_link_lifetime_s,
+                    settings.web_session_lifetime_s,
                 ),
             }
         ),

@@ -157,6 +157,16 @@ class TranscriptRevisionRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class SignInRow(Base):
+    """A sign-in link that was used: it signs no one in again."""
+
+    __tablename__ = "sign_ins"
+
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200))
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
 class SegmentRow(Base):
     """One transcript segment, for full-text search (SQLite FTS5 or PostgreSQL tsvector)."""
 

@@ -128,17 +128,35 @@ class GatewaySettings(ServiceSettings):
         " days after upload; unset keeps them.",
     )
 
-    playback_link_secret: SecretStr = Field(
+    link_secret: SecretStr = Field(
         default=SecretStr(""),
-        description="Signs the short-lived links an audio player fetches a recording's audio"
-        " with (an `<audio>` element sends no API key). Give every gateway replica the same"
-        " secret; empty = a random one per process, so links last until it restarts.",
+        description="Signs what the gateway later believes without storing it: playback links"
+        " (an `<audio>` element sends no API key), sign-in links and web sessions. Give every"
+        " gateway replica the same secret; empty = a random one per process, so they last"
+        " until it restarts.",
     )
     playback_link_lifetime_s: float = Field(
         default=6 * 3600.0,
         gt=0,
         le=7 * 24 * 3600.0,
         description="How long a playback link plays (one recording, one owner, audio only).",
+    )
+    sign_in_link_lifetime_s: float = Field(
+        default=600.0,
+        gt=0,
+        le=24 * 3600.0,
+        description="How long a sign-in link (Telegram's /web) can be used, once.",
+    )
+    web_session_lifetime_s: float = Field(
+        default=12 * 3600.0,
+        gt=0,
+        le=30 * 24 * 3600.0,
+        description="How long the review page stays signed in after a sign-in link.",
+    )
+    public_url: str = Field(
+        default="",
+        description="The address people open the gateway at (https://secretary.example.org),"
+        " for the links it hands out; empty = the address a request came to.",
     )
 
     @field_validator("webhook_allowed_networks", mode="before")

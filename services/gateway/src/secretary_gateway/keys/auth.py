@@ -26,12 +26,13 @@ from secretary_gateway.db import ApiKeyRow, Database, as_utc, utcnow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
 from secretary_gateway.playback.service import AUDIO_PATH, PlaybackLinks
+from secretary_gateway.sessions.service import SESSION, SignIns
 
 PREFIX = "sec"
 OWNER_HEADER = "x-secretary-owner"
 DOORS = ("telegram",)
 # the routes that answer without a key: probes, metrics, the API's own description
-PUBLIC_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$", "^/schema"]
+PUBLIC_PATHS = ["^/healthz$", "^/readyz$", "^/metrics$", "^/schema", "^/v1/sign-in$"]
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
@@ -137,6 +138,8 @@ class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
         scheme, _, token = connection.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("Send an API key: `Authorization: Bearer <key>`.")
+        if token.strip().startswith(f"{SESSION}."):
+            return _web_session_caller(connection, token.strip())
         database: Database = connection.app.state.database
         key = await key_of_token(database, token.strip())
         if key is None:
@@ -159,3 +162,14 @@ def _playback_link_caller(
     if owner is None:
         raise NotAuthorizedException("The audio link is not valid (expired or not this one's).")
     return AuthenticationResult(user=Caller(owner=owner), auth=None)
+
+
+def _web_session_caller(
+    connection: ASGIConnection[Any, Any, Any, Any], token: str
+) -> AuthenticationResult:
+    """The review page signed in by a sign-in link: it acts for that owner, as their key would."""
+    sign_ins: SignIns = connection.app.state.sign_ins
+    owner = sign_ins.session_owner(token)
+    if owner is None:
+        raise NotAuthorizedException("The web session has expired: sign in again.")
+    return AuthenticationResult(user=Caller(owner=owner), auth=token)

@@ -4,11 +4,7 @@ short-lived links an `<audio>` element uses, since it cannot send an API key."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import re
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -21,9 +17,9 @@ from secretary_runtime import objects
 from secretary_gateway.db import Database
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
+from secretary_gateway.keys.signed import Signer
 from secretary_gateway.recordings.service import owned_recording
 
-LINK_PREFIX = "pl1"
 AUDIO_PATH = re.compile(r"^/v1/recordings/(?P<recording_id>[^/]+)/audio$")
 _RANGE = re.compile(r"^bytes=(?P<first>\d*)-(?P<last>\d*)$")
 
@@ -69,46 +65,28 @@ def requested_range(header: str | None, size: int) -> ByteRange | None:
     return ByteRange(start, end)
 
 
-def _encode(text: str) -> str:
-    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
-
-
-def _decode(text: str) -> str:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-
-
 class PlaybackLinks:
-    """Links to one recording's audio for one owner, valid for `lifetime_s`: HMAC-signed, so
-    any gateway replica with the same secret checks them without storing anything."""
+    """Links to one recording's audio for one owner, valid for `lifetime_s`."""
 
-    def __init__(self, secret: bytes, lifetime_s: float) -> None:
-        self.secret = secret
+    KIND = "play"
+
+    def __init__(self, signer: Signer, lifetime_s: float) -> None:
+        self.signer = signer
         self.lifetime_s = lifetime_s
 
-    def _signature(self, recording_id: str, owner: str, expires: int) -> str:
-        message = f"{recording_id}\n{owner}\n{expires}".encode()
-        digest = hmac.new(self.secret, message, hashlib.sha256).digest()
-        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
-
     def token(self, recording_id: str, owner: str, now: float | None = None) -> tuple[str, int]:
-        expires = int((now or time.time()) + self.lifetime_s)
-        signature = self._signature(recording_id, owner, expires)
-        return f"{LINK_PREFIX}.{_encode(owner)}.{expires}.{signature}", expires
+        token = self.signer.sign(self.KIND, self.lifetime_s, now, r=recording_id, o=owner)
+        claims = self.signer.verify(self.KIND, token, now)
+        assert claims is not None
+        return token, int(claims["e"])
 
     def owner_of(self, token: str, recording_id: str, now: float | None = None) -> str | None:
         """The owner a token was made for, if it is genuine, for this recording, and current."""
-        parts = token.split(".")
-        if len(parts) != 4 or parts[0] != LINK_PREFIX or not parts[2].isdigit():
+        claims = self.signer.verify(self.KIND, token, now)
+        if claims is None or claims.get("r") != recording_id:
             return None
-        try:
-            owner = _decode(parts[1])
-        except (ValueError, UnicodeDecodeError):
-            return None
-        expires = int(parts[2])
-        expected = self._signature(recording_id, owner, expires)
-        if not hmac.compare_digest(expected, parts[3]) or expires < (now or time.time()):
-            return None
-        return owner
+        owner = claims.get("o")
+        return owner if isinstance(owner, str) else None
 
 
 @dataclass(frozen=True)

@@ -399,6 +399,7 @@ class TelegramBot:
             "/lang": self._lang,
             "/speakers": self._speakers,
             "/people": self._people,
+            "/web": self._web,
             "/ask": lambda message, language, args: self._question(
                 message, language, " ".join(args)
             ),
@@ -411,6 +412,10 @@ class TelegramBot:
     async def _help(self, message: types.Message, language: str, _: list[str]) -> None:
         limit = human_size(self.settings.telegram_max_file_bytes)
         await self._reply(message, say(language, "help", limit=limit))
+
+    async def _web(self, message: types.Message, language: str, _: list[str]) -> None:
+        link = await self.gateway.sign_in_link(owner_of(_user_id(message)))
+        await self._reply(message, say(language, "web_link", url=link["url"]))
 
     async def _list(self, message: types.Message, language: str, _: list[str]) -> None:
         found = await self.gateway.recordings(owner_of(_user_id(message)), LISTED)

@@ -197,6 +197,11 @@ class GatewayClient:
         asked: dict[str, Any] = response.json()
         return asked
 
+    async def sign_in_link(self, owner: str) -> dict[str, Any]:
+        """A one-time link that opens the review page signed in as the owner."""
+        link: dict[str, Any] = (await self._call("POST", "/v1/sign-in-links", owner)).json()
+        return link
+
     async def set_language(self, owner: str, language: str | None) -> str | None:
         response = await self._call("PUT", "/v1/settings", owner, json={"language": language})
         chosen: str | None = response.json()["language"]

@@ -29,6 +29,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/delete <id> — delete a recording and everything made from it\n"
             "/speakers <id> SPEAKER_00 Maria — name a speaker\n"
             "/people — the people I recognise by voice\n"
+            "/web — open my recordings in the browser, to read while listening\n"
             "/lang <code|auto> — the language of the next recording\n/ask <question>"
         ),
         "not_allowed": (
@@ -51,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "duplicate": "I already have this recording ({recording_id}); status: {status}.",
         "caption": "{speakers} speaker(s) · language: {spoken} · {duration}",
         "no_recordings": "You have no recordings yet.",
+        "web_link": (
+            "Open your recordings in the browser: {url}\n"
+            "The link signs you in once and only for the next few minutes; do not share it."
+        ),
         "list_line": "{recording_id} · {name} · {status}",
         "unknown_recording": "I know no recording {recording_id} of yours.",
         "deleted": "Deleted {recording_id}: its media, audio and transcript are gone.",
@@ -110,6 +115,7 @@ TEXTS: dict[str, dict[str, str]] = {
             "/delete <id> — удалить запись и всё, что из неё сделано\n"
             "/speakers <id> SPEAKER_00 Мария — назвать говорящего\n"
             "/people — кого я узнаю по голосу\n"
+            "/web — мои записи в браузере: читать и слушать\n"
             "/lang <код|auto> — язык следующей записи\n/ask <вопрос>"
         ),
         "not_allowed": (
@@ -132,6 +138,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "duplicate": "Эта запись у меня уже есть ({recording_id}); статус: {status}.",
         "caption": "Говорящих: {speakers} · язык: {spoken} · {duration}",
         "no_recordings": "У вас пока нет записей.",
+        "web_link": (
+            "Ваши записи в браузере: {url}\n"
+            "Ссылка входит один раз и только в ближайшие минуты; не пересылайте её."
+        ),
         "list_line": "{recording_id} · {name} · {status}",
         "unknown_recording": "У вас нет записи {recording_id}.",
         "deleted": "Запись {recording_id} удалена вместе с медиа, звуком и расшифровкой.",

@@ -128,6 +128,20 @@ async function follow(path, onEvent, signal) {
   }
 }
 
+// A one-time link from Telegram's /web: `#sign-in=<token>` (a fragment, which no server sees)
+// becomes a web session, kept like a key; the link leaves the address bar at once.
+async function signInWithLink() {
+  const link = new URLSearchParams(location.hash.slice(1)).get("sign-in");
+  if (!link) return;
+  history.replaceState(null, "", location.pathname);
+  const response = await fetch("/v1/sign-in", {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ link }),
+  });
+  const body = await response.json().catch(() => null);
+  if (response.ok) sessionStorage.setItem(KEY, body.key);
+  else notify((body && body.error && body.error.message) || t("badKey"));
+}
+
 function signOut() {
   sessionStorage.removeItem(KEY);
   route();
@@ -535,4 +549,6 @@ document.getElementById("language").addEventListener("click", () => {
 });
 document.getElementById("sign-out").addEventListener("click", signOut);
 window.addEventListener("popstate", route);
-route();
+// a link opened in a tab that shows the page already only changes the fragment
+window.addEventListener("hashchange", () => signInWithLink().finally(route));
+signInWithLink().finally(route);
