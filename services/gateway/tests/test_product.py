@@ -36,12 +36,14 @@ from secretary_contracts.messaging import (
     SPEAKERS_NAMED,
     artifact_object_name,
     audio_object_name,
+    playback_object_name,
 )
 from secretary_gateway.db import (
     Database,
     QuestionRow,
     RecordingRow,
     SegmentRow,
+    TranscriptRevisionRow,
     TranscriptRow,
 )
 from secretary_gateway.settings import GatewaySettings
@@ -190,6 +192,16 @@ async def test_another_owners_ids_are_not_found_on_any_route(
     }
     bob = bearer(await new_key(gateway_settings, "bob"))
     bodies = {"PATCH": {"SPEAKER_00": "Mallory"}, "POST": {"question": "What budget?"}}
+    # routes whose body has another shape: a valid one, so that only ownership can refuse it
+    route_bodies = {
+        ("PATCH", "/v1/recordings/{recording_id}/transcript"): {
+            "revision": 0,
+            "edits": [{"op": "speaker", "segment": 0, "speaker": "SPEAKER_01"}],
+        },
+        ("POST", "/v1/recordings/{recording_id}/transcript/revisions/{revision}/revert"): {
+            "revision": 1
+        },
+    }
 
     schema = (await api.get("/schema/openapi.json")).json()
     tried = []
@@ -199,9 +211,9 @@ async def test_another_owners_ids_are_not_found_on_any_route(
         for method in operations:
             response = await api.request(
                 method.upper(),
-                _concrete(path, ids),
+                _concrete(path, {**ids, "revision": "0"}),
                 headers=bob,
-                json=bodies.get(method.upper()),
+                json=route_bodies.get((method.upper(), path), bodies.get(method.upper())),
             )
             assert response.status_code == 404, (method, path, response.text)
             assert response.json()["error"]["code"].endswith("_not_found")
@@ -214,6 +226,7 @@ async def test_another_owners_ids_are_not_found_on_any_route(
     # and nothing bob tried changed alice's recording
     mine = await api.get(f"/v1/recordings/{recording_id}/speakers")
     assert mine.json()["names"] == {}
+    assert (await api.get(f"/v1/recordings/{recording_id}/transcript")).json()["revision"] == 0
     assert (await api.get(f"/v1/recordings/{recording_id}")).json()["status"] == "done"
 
 
@@ -458,6 +471,7 @@ async def _plant_everything(nats_client: Client, recording_id: str) -> None:
     js = nats_client.jetstream()
     await (await js.object_store(BUCKETS.media)).put(recording_id, b"media")
     await (await js.object_store(BUCKETS.audio)).put(audio_object_name(recording_id), b"pcm")
+    await (await js.object_store(BUCKETS.audio)).put(playback_object_name(recording_id), b"opus")
     for kind in ARTIFACT_KINDS:
         if kind != "transcript":
             await (await js.object_store(BUCKETS.artifacts)).put(
@@ -467,12 +481,18 @@ async def _plant_everything(nats_client: Client, recording_id: str) -> None:
     await (await js.key_value(BUCKETS.qa_history)).put(f"{recording_id}.0123abcd", b"[]")
 
 
+# what `_plant_everything` and a finished transcript leave: media, audio, its rendition, every
+# artifact, a merge-state and a history key
+EVERYTHING = 3 + len(ARTIFACT_KINDS) + 2
+
+
 async def _stored_objects(nats_client: Client, recording_id: str) -> list[str]:
     js = nats_client.jetstream()
     left = []
     names = [
         (BUCKETS.media, recording_id),
         (BUCKETS.audio, audio_object_name(recording_id)),
+        (BUCKETS.audio, playback_object_name(recording_id)),
         *[(BUCKETS.artifacts, artifact_object_name(recording_id, k)) for k in ARTIFACT_KINDS],
     ]
     for bucket, name in names:
@@ -495,6 +515,7 @@ async def _rows(settings: GatewaySettings, recording_id: str) -> dict[str, int]:
             for table, column in (
                 (RecordingRow, RecordingRow.id),
                 (TranscriptRow, TranscriptRow.recording_id),
+                (TranscriptRevisionRow, TranscriptRevisionRow.recording_id),
                 (SegmentRow, SegmentRow.recording_id),
                 (QuestionRow, QuestionRow.recording_id),
             ):
@@ -514,7 +535,9 @@ async def test_delete_leaves_nothing_behind(
     await _plant_everything(nats_client, recording_id)
     await _plant_everything(nats_client, kept)
     await api.post(f"/v1/recordings/{recording_id}/questions", json={"question": "Budget?"})
-    assert set((await _rows(gateway_settings, recording_id)).values()) != {0}
+    edit = {"revision": 0, "edits": [{"op": "join", "segment": 3}]}
+    assert (await api.patch(f"/v1/recordings/{recording_id}/transcript", json=edit)).is_success
+    assert 0 not in (await _rows(gateway_settings, recording_id)).values()
 
     response = await api.delete(f"/v1/recordings/{recording_id}")
     assert response.status_code == 204
@@ -524,6 +547,7 @@ async def test_delete_leaves_nothing_behind(
     assert await _rows(gateway_settings, recording_id) == {
         "recordings": 0,
         "transcripts": 0,
+        "transcript_revisions": 0,
         "segments": 0,
         "questions": 0,
     }
@@ -534,7 +558,7 @@ async def test_delete_leaves_nothing_behind(
         "recording_id"
     ] == kept
     # the other recording is untouched
-    assert len(await _stored_objects(nats_client, kept)) == 8
+    assert len(await _stored_objects(nats_client, kept)) == EVERYTHING
     assert (await api.get(f"/v1/recordings/{kept}/transcript")).status_code == 200
 
 
@@ -594,9 +618,10 @@ async def test_retention_removes_media_then_whole_recordings(
         assert (await api.get(f"/v1/recordings/{week_old}/transcript")).status_code == 200
 
         assert (await api.get(f"/v1/recordings/{fresh}")).json()["media_available"] is True
-        assert len(await _stored_objects(nats_client, fresh)) == 8
-        # a recording still in the pipeline keeps everything, whatever its age
-        assert len(await _stored_objects(nats_client, processing)) == 7
+        assert len(await _stored_objects(nats_client, fresh)) == EVERYTHING
+        # a recording still in the pipeline keeps everything (it has no transcript yet),
+        # whatever its age
+        assert len(await _stored_objects(nats_client, processing)) == EVERYTHING - 1
 
 
 async def test_failed_recordings_report_their_error_and_are_listed(

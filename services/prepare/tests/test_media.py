@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from secretary_contracts import ErrorCode
-from secretary_prepare.media import MediaError, PlaybackRendition, normalise, probe
+from secretary_prepare.media import MediaError, normalise, probe, render_playback
 from secretary_testing.media import Utterance, convert, silent_video
 
 FORMATS = {
@@ -46,22 +46,16 @@ async def test_video_with_aac_audio(dialogue_video: Path, tmp_path: Path) -> Non
     assert reported and max(reported) <= 1.01
 
 
-async def test_the_same_decode_writes_a_small_playback_rendition(
+async def test_the_decoded_audio_gets_a_small_playback_rendition(
     dialogue_video: Path, tmp_path: Path
 ) -> None:
-    probed = await probe(dialogue_video)
-    result = await normalise(
-        dialogue_video,
-        tmp_path / "out.wav",
-        probed,
-        playback=PlaybackRendition(tmp_path / "playback.webm", bitrate_kbit=24),
-    )
-    assert result.playback is not None
-    rendition = await probe(result.playback)
+    result = await normalise(dialogue_video, tmp_path / "out.wav", await probe(dialogue_video))
+    playback = await render_playback(result.path, tmp_path / "playback.webm", bitrate_kbit=24)
+    rendition = await probe(playback)
     assert (rendition.format_name, rendition.audio_codec) == ("matroska,webm", "opus")
     assert rendition.duration_s == pytest.approx(result.duration_s, abs=0.1)
-    # 24 kbit/s and container overhead: about 3 kB a second, a fiftieth of the WAV
-    per_second = result.playback.stat().st_size / result.duration_s
+    # 24 kbit/s and container overhead: about 3 kB a second, a tenth of the WAV
+    per_second = playback.stat().st_size / result.duration_s
     assert 2000 < per_second < 4500
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from faststream.nats import NatsBroker
 from nats.aio.client import Client
+from nats.js.errors import ObjectNotFoundError
 from secretary_contracts import MediaReceived, OwnerSettings, RecordingOptions, RecordingReady
 from secretary_contracts.messaging import (
     BUCKETS,
@@ -53,13 +54,19 @@ async def _prepared(
                 options=options,
             ),
         )
+        audio = await js.object_store(BUCKETS.audio)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             ready = await published(nats_client, RECORDING_READY.subject, recording_id)
+            try:
+                # written after the model stages were told: listening can wait, not transcribing
+                await audio.get_info(playback_object_name(recording_id))
+            except ObjectNotFoundError:
+                ready = []
             if ready:
                 return RecordingReady.model_validate(ready[0])
             await asyncio.sleep(0.3)
-    raise TimeoutError("no RecordingReady")
+    raise TimeoutError("no RecordingReady and playback rendition")
 
 
 async def test_the_owners_defaults_and_a_playback_rendition_come_with_the_audio(

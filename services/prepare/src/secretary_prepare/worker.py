@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
 
 from faststream.nats import NatsBroker, NatsMessage
-from secretary_contracts import ErrorCode, MediaReceived, RecordingReady, Stage
+from secretary_contracts import ErrorCode, MediaReceived, ObjectRef, RecordingReady, Stage
 from secretary_contracts.messaging import (
     BUCKETS,
     CONSUMER_PREPARE,
@@ -21,6 +22,8 @@ from secretary_runtime.owners import read_owner_settings
 
 from secretary_prepare import media
 from secretary_prepare.settings import PrepareSettings
+
+logger = logging.getLogger(__name__)
 
 
 class ScratchFull(Exception):
@@ -67,12 +70,6 @@ class Preparer:
                         f"the limit is {self.settings.max_duration_s / 3600:.1f} h.",
                     )
                 self._check_scratch(Path(scratch))
-                bitrate = self.settings.playback_bitrate_kbit
-                playback = (
-                    media.PlaybackRendition(Path(scratch) / "playback.webm", bitrate)
-                    if bitrate
-                    else None
-                )
                 normalised = await media.normalise(
                     original,
                     Path(scratch) / "audio.wav",
@@ -81,23 +78,40 @@ class Preparer:
                     on_progress=lambda f: progress.report(0.9 * f),
                     max_duration_s=self.settings.max_duration_s,
                     timeout_s=self.settings.decode_timeout_s,
-                    playback=playback,
                 )
             except media.MediaError as error:
                 raise JobRejected(error.code, error.message) from error
             original.unlink()
             if normalised.duration_s > self.settings.max_duration_s:
                 raise JobRejected(ErrorCode.TOO_LONG)
-            if normalised.playback is not None:
-                await objects.put_file(
-                    js,
-                    BUCKETS.audio,
-                    playback_object_name(event.recording_id),
-                    normalised.playback,
-                )
             audio = await objects.put_file(
                 js, BUCKETS.audio, audio_object_name(event.recording_id), normalised.path
             )
+            await self._announce(event, audio, normalised.duration_s)
+            # after the model stages have their audio: listening can wait, transcribing not
+            await self._render_playback(event.recording_id, normalised.path)
+
+    async def _render_playback(self, recording_id: str, wav: Path) -> None:
+        """The rendition the review page plays; without it the page plays the WAV, so a
+        failure here is logged, not the recording's."""
+        if not self.settings.playback_bitrate_kbit:
+            return
+        js = self.broker.connection.jetstream()
+        try:
+            rendition = await media.render_playback(
+                wav,
+                wav.with_name("playback.webm"),
+                self.settings.playback_bitrate_kbit,
+                self.settings.ffmpeg_path,
+                self.settings.decode_timeout_s,
+            )
+        except media.MediaError as error:
+            logger.warning("no playback rendition: %s", error.message)
+            return
+        await objects.put_file(js, BUCKETS.audio, playback_object_name(recording_id), rendition)
+
+    async def _announce(self, event: MediaReceived, audio: ObjectRef, duration_s: float) -> None:
+        js = self.broker.connection.jetstream()
         # the owner's defaults, whichever door they set them at
         owner = await read_owner_settings(js, event.owner)
         options = event.options.model_copy(
@@ -112,7 +126,7 @@ class Preparer:
                 recording_id=event.recording_id,
                 audio=audio,
                 owner=event.owner,
-                duration_s=round(normalised.duration_s, 3),
+                duration_s=round(duration_s, 3),
                 options=options,
             ),
         )
