@@ -107,12 +107,12 @@ def test_an_owners_default_language_is_used(
     stack: Stack, voices: VoiceRenderer, tmp_path: Path
 ) -> None:
     http = stack.gateway.http
-    assert http.get("/v1/settings").json() == {"language": None}
+    assert http.get("/v1/settings").json() == {"language": None, "vocabulary": []}
     refused = http.put("/v1/settings", json={"language": "xx"})
     assert refused.status_code == 400
     assert refused.json()["error"]["code"] == "unsupported_language"
     try:
-        assert http.put("/v1/settings", json={"language": "RU"}).json() == {"language": "ru"}
+        assert http.put("/v1/settings", json={"language": "RU"}).json()["language"] == "ru"
         wav, _ = _meeting(tmp_path, voices, MeetingPlan("ru-call", "ru", 3, seed=13, minutes=1.0))
         final = stack.gateway.watch(stack.gateway.upload(wav)["id"], timeout_s=300)
         assert (final["status"], final["language"]) == ("done", "ru")
