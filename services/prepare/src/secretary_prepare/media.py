@@ -225,14 +225,19 @@ async def normalise(
 
 
 # A lower priority than the model stages the encoder shares a machine with, and a faster
-# encoder setting: 24 kbit/s speech sounds the same at level 5, encoded in half the CPU time
-# of the default level 10 (measured: 6.7 against 12.0 CPU-seconds per ten minutes).
+# encoder setting: at 24 kbit/s level 5 gives the same size as the default level 10 for a
+# third less CPU (bench/playback.py: 38 against 57 CPU-seconds per hour of audio).
 PLAYBACK_NICENESS = 10
 PLAYBACK_COMPRESSION_LEVEL = 5
 
 
 async def render_playback(
-    wav: Path, target: Path, bitrate_kbit: int, ffmpeg: str = "ffmpeg", timeout_s: float = 1800.0
+    wav: Path,
+    target: Path,
+    bitrate_kbit: int,
+    ffmpeg: str = "ffmpeg",
+    timeout_s: float = 1800.0,
+    compression_level: int = PLAYBACK_COMPRESSION_LEVEL,
 ) -> Path:
     """A small file to listen to while reading, from the decoded audio: Opus in WebM, which
     every current browser seeks in by HTTP Range (WebM's cues make a seek one request)."""
@@ -252,7 +257,7 @@ async def render_playback(
         "-application",
         "voip",
         "-compression_level",
-        str(PLAYBACK_COMPRESSION_LEVEL),
+        str(compression_level),
         "-map_metadata",
         "-1",
         "-f",
