@@ -150,6 +150,36 @@ def test_the_list_shows_the_recording_and_keeps_the_key_out_of_urls(
     eventually(lambda: browser.find_element(By.TAG_NAME, "h1").text == "Recordings")
 
 
+def test_an_upload_from_the_page_shows_its_progress_until_done(
+    browser: WebDriver, stack: Stack, recording_id: str, dialogue_video: Path
+) -> None:
+    browser.get(stack.gateway_url + "/")
+    eventually(lambda: browser.find_element(By.ID, "recordings"), what="the list")
+    before = {
+        r.get_attribute("data-id") for r in browser.find_elements(By.CSS_SELECTOR, "tr.recording")
+    }
+    browser.find_element(By.ID, "file").send_keys(str(dialogue_video))
+
+    def new_row() -> WebElement | None:
+        rows = browser.find_elements(By.CSS_SELECTOR, "tr.recording")
+        fresh = [r for r in rows if r.get_attribute("data-id") not in before]
+        return fresh[0] if fresh else None
+
+    uploaded = eventually(new_row, timeout_s=60, what="the uploaded recording in the list")
+    uploaded_id = uploaded.get_attribute("data-id")
+    seen: set[str] = set()
+
+    def done() -> bool:
+        row = browser.find_element(By.CSS_SELECTOR, f"tr.recording[data-id='{uploaded_id}']")
+        status = row.find_element(By.CSS_SELECTOR, ".status").text
+        seen.add(status.split(" ")[0])
+        return status == "done"
+
+    # the row follows the recording's events without a reload
+    eventually(done, timeout_s=300, what="the recording done")
+    assert seen & {"queued", "processing"}, seen
+
+
 def test_clicking_a_word_plays_from_it_and_the_spoken_word_is_highlighted(
     browser: WebDriver, stack: Stack, recording_id: str, screenshots: Path
 ) -> None:
