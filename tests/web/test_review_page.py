@@ -176,7 +176,11 @@ def test_an_upload_from_the_page_shows_its_progress_until_done(
         return status == "done"
 
     # the row follows the recording's events without a reload
-    eventually(done, timeout_s=300, what="the recording done")
+    try:
+        eventually(done, timeout_s=300)
+    except TimeoutError:
+        state = stack.gateway.http.get(f"/v1/recordings/{uploaded_id}").json()
+        raise AssertionError(f"the row showed {seen}; the recording is {state['status']}") from None
     assert seen & {"queued", "processing"}, seen
 
 

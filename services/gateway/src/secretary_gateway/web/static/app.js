@@ -114,6 +114,9 @@ async function follow(path, onEvent, signal) {
     const { value, done } = await reader.read();
     if (done) return;
     buffer += value;
+    // lines may end in \r\n, \r or \n; a \r last in a chunk waits for what follows it
+    const whole = buffer.endsWith("\r") ? buffer.slice(0, -1) : buffer;
+    buffer = whole.replace(/\r\n?/g, "\n") + buffer.slice(whole.length);
     let end;
     while ((end = buffer.indexOf("\n\n")) >= 0) {
       const block = buffer.slice(0, end);
