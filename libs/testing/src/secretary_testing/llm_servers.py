@@ -98,6 +98,10 @@ def http_proxy(directory: Path) -> Iterator[tuple[str, Path]]:
             "1",
             "--num-acceptors",
             "1",
+            # a small model on a busy machine can think longer than proxy.py's default 10 s
+            # between two streamed pieces; a proxy in production waits as long as the call
+            "--timeout",
+            "120",
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
