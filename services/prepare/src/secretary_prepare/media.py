@@ -73,13 +73,17 @@ async def _stop(process: asyncio.subprocess.Process) -> None:
         await process.wait()
 
 
-async def _run(*args: str, timeout_s: float) -> tuple[int, bytes, bytes]:
+async def _run(*args: str, timeout_s: float, niceness: int = 0) -> tuple[int, bytes, bytes]:
+    """Runs a tool to its end or its deadline; `niceness` lowers its priority."""
     process = await asyncio.create_subprocess_exec(
         *args,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+    if niceness:
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, process.pid, niceness)
     try:
         out, err = await asyncio.wait_for(process.communicate(), timeout_s)
     except TimeoutError:
@@ -241,7 +245,7 @@ async def render_playback(
 ) -> Path:
     """A small file to listen to while reading, from the decoded audio: Opus in WebM, which
     every current browser seeks in by HTTP Range (WebM's cues make a seek one request)."""
-    process = await asyncio.create_subprocess_exec(
+    code, _, errors = await _run(
         ffmpeg,
         "-nostdin",
         "-hide_banner",
@@ -263,17 +267,10 @@ async def render_playback(
         "-f",
         "webm",
         str(target),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
+        timeout_s=timeout_s,
+        niceness=PLAYBACK_NICENESS,
     )
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, process.pid, PLAYBACK_NICENESS)
-    try:
-        _, errors = await asyncio.wait_for(process.communicate(), timeout_s)
-    except TimeoutError:
-        await _stop(process)
-        raise _timed_out("ffmpeg", timeout_s) from None
-    if process.returncode != 0:
+    if code != 0:
         raise MediaError(
             ErrorCode.CORRUPT_MEDIA,
             f"The playback rendition failed ({_last_line(errors.decode(errors='replace'))}).",
