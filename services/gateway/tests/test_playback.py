@@ -58,7 +58,7 @@ def test_a_playback_link_is_for_one_recording_one_owner_and_a_while() -> None:
     ).decode()
     assert links.owner_of(f"{kind}.{later.rstrip('=')}.{signature}", "rec1", now=1030.0) is None
     # a token of another kind, however genuine, is no playback link
-    other_kind = Signer(b"secret").sign("web", 60, now=1000.0, o="telegram:42", r="rec1")
+    other_kind = Signer(b"secret").sign("web", 60, now=1000.0, o="telegram:42", r="rec1").token
     assert links.owner_of(other_kind, "rec1", now=1030.0) is None
     assert links.owner_of("play.!!.x", "rec1") is None
 

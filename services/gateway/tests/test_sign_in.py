@@ -58,10 +58,13 @@ async def test_links_and_sessions_expire_and_one_kind_is_never_another() -> None
     signer = Signer(b"secret")
     database = Database("sqlite+aiosqlite:///:memory:")
     sign_ins = SignIns(signer, database, link_lifetime_s=60, session_lifetime_s=60)
-    assert sign_ins.session_owner(signer.sign(SESSION, 60, o="maria")) == "maria"
-    assert sign_ins.session_owner(signer.sign(SESSION, -1, o="maria")) is None
-    assert sign_ins.session_owner(signer.sign(LINK, 60, o="maria", n="x")) is None
-    for not_a_link in (signer.sign(LINK, -1, o="maria", n="x"), signer.sign(SESSION, 60, o="m")):
+    assert sign_ins.session_owner(signer.sign(SESSION, 60, o="maria").token) == "maria"
+    assert sign_ins.session_owner(signer.sign(SESSION, -1, o="maria").token) is None
+    assert sign_ins.session_owner(signer.sign(LINK, 60, o="maria", n="x").token) is None
+    for not_a_link in (
+        signer.sign(LINK, -1, o="maria", n="x").token,
+        signer.sign(SESSION, 60, o="m").token,
+    ):
         with pytest.raises(ApiError) as refused:
             await sign_ins.exchange(not_a_link)
         assert refused.value.code == "invalid_sign_in_link"
@@ -69,6 +72,6 @@ async def test_links_and_sessions_expire_and_one_kind_is_never_another() -> None
 
 
 async def test_a_session_signed_elsewhere_is_refused(api: AsyncTestClient[Any]) -> None:
-    stale = Signer(b"elsewhere").sign(SESSION, 60, o="maria")
+    stale = Signer(b"elsewhere").sign(SESSION, 60, o="maria").token
     refused = await api.get("/v1/recordings", headers={"Authorization": f"Bearer {stale}"})
     assert refused.status_code == 401

@@ -10,7 +10,7 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 
 def _encode(data: bytes) -> str:
@@ -21,6 +21,12 @@ def _decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+class Signed(NamedTuple):
+    token: str
+    expires: int
+    """Unix seconds."""
+
+
 class Signer:
     def __init__(self, secret: bytes) -> None:
         self.secret = secret
@@ -28,11 +34,12 @@ class Signer:
     def _signature(self, kind: str, claims: str) -> str:
         return _encode(hmac.new(self.secret, f"{kind}.{claims}".encode(), hashlib.sha256).digest())
 
-    def sign(self, kind: str, lifetime_s: float, now: float | None = None, **claims: Any) -> str:
+    def sign(self, kind: str, lifetime_s: float, now: float | None = None, **claims: Any) -> Signed:
         """A token of `kind` carrying `claims` and an expiry (`e`, Unix seconds)."""
-        body = {**claims, "e": int((now or time.time()) + lifetime_s)}
+        expires = int((now or time.time()) + lifetime_s)
+        body = {**claims, "e": expires}
         encoded = _encode(json.dumps(body, separators=(",", ":"), sort_keys=True).encode())
-        return f"{kind}.{encoded}.{self._signature(kind, encoded)}"
+        return Signed(f"{kind}.{encoded}.{self._signature(kind, encoded)}", expires)
 
     def verify(self, kind: str, token: str, now: float | None = None) -> dict[str, Any] | None:
         """The claims of a genuine, current token of `kind`; None for anything else."""

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from secretary_gateway.db import Database, SignInRow, utcnow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
-from secretary_gateway.keys.signed import Signer
+from secretary_gateway.keys.signed import Signed, Signer
 
 LINK = "signin"
 SESSION = "web"
@@ -26,6 +26,10 @@ class Issued:
     expires_at: datetime
 
 
+def _issued(signed: Signed) -> Issued:
+    return Issued(signed.token, datetime.fromtimestamp(signed.expires, UTC))
+
+
 class SignIns:
     def __init__(
         self, signer: Signer, database: Database, link_lifetime_s: float, session_lifetime_s: float
@@ -35,15 +39,9 @@ class SignIns:
         self.link_lifetime_s = link_lifetime_s
         self.session_lifetime_s = session_lifetime_s
 
-    def _issued(self, kind: str, token: str) -> Issued:
-        claims = self.signer.verify(kind, token)
-        assert claims is not None
-        return Issued(token, datetime.fromtimestamp(claims["e"], UTC))
-
     def link(self, caller: Caller) -> Issued:
         nonce = secrets.token_hex(16)
-        token = self.signer.sign(LINK, self.link_lifetime_s, o=caller.owner, n=nonce)
-        return self._issued(LINK, token)
+        return _issued(self.signer.sign(LINK, self.link_lifetime_s, o=caller.owner, n=nonce))
 
     async def exchange(self, link: str) -> Issued:
         claims = self.signer.verify(LINK, link)
@@ -64,8 +62,7 @@ class SignIns:
             raise ApiError(
                 401, "sign_in_link_used", "This sign-in link was used already; ask for a new one."
             ) from used
-        token = self.signer.sign(SESSION, self.session_lifetime_s, o=claims["o"])
-        return self._issued(SESSION, token)
+        return _issued(self.signer.sign(SESSION, self.session_lifetime_s, o=claims["o"]))
 
     def session_owner(self, token: str) -> str | None:
         claims = self.signer.verify(SESSION, token)
