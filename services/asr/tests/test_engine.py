@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -135,12 +136,24 @@ def test_pieces_written_without_a_space_are_marked_attached(
 
 
 def test_the_owners_vocabulary_is_given_to_the_decoder(
-    transcriber: Transcriber, dialogue: tuple[Path, list[Utterance]]
+    transcriber: Transcriber,
+    dialogue: tuple[Path, list[Utterance]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     wav, _ = dialogue
     audio = read_pcm16_wav(wav)
+    decoded = transcriber.pipeline.transcribe
+    prompts: list[object] = []
+
+    def recorded(*args: Any, **kwargs: Any) -> Any:
+        prompts.append(kwargs.get("hotwords"))
+        return decoded(*args, **kwargs)
+
+    monkeypatch.setattr(transcriber.pipeline, "transcribe", recorded)
     result = transcriber.transcribe(audio, "en", lambda _: None, ["Tuesday", "budget"])
+    plain = transcriber.transcribe(audio, "en", lambda _: None)
+    assert prompts == ["Tuesday, budget", None]
     text = normalise(" ".join(w.word for w in result.words))
     assert "budget" in text and "tuesday" in text
     # the hotwords prompt the decoder; they are not written into the transcript
-    assert not text.startswith("tuesday budget")
+    assert len(result.words) == pytest.approx(len(plain.words), abs=3)
