@@ -5,6 +5,7 @@ before it in the same request left it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -103,7 +104,8 @@ def spread(text: str, start: float, end: float, speaker: str | None) -> list[Tra
     return words
 
 
-def _replace(transcript: Transcript, edit: ReplaceWords) -> None:
+def _replace(transcript: Transcript, edit: ReplaceWords) -> list[TranscriptWord]:
+    """Returns the words replaced."""
     segment = _segment(transcript, edit.segment)
     words = segment.words
     if not edit.first_word <= edit.last_word < len(words):
@@ -118,6 +120,7 @@ def _replace(transcript: Transcript, edit: ReplaceWords) -> None:
         transcript.segments[edit.segment] = _rebuilt(segment, kept)
     else:
         del transcript.segments[edit.segment]
+    return replaced
 
 
 def _split(transcript: Transcript, edit: SplitSegment) -> None:
@@ -159,14 +162,23 @@ def _set_speaker(transcript: Transcript, edit: SetSpeaker, labels: list[str]) ->
     )
 
 
-def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
+@dataclass(frozen=True)
+class Edited:
+    transcript: Transcript
+    rewritten: list[tuple[str, list[str]]]
+    """Each replacement's new text, with the words it replaced."""
+
+
+def edit_transcript(transcript: Transcript, edits: list[Edit]) -> Edited:
     """A new transcript with `edits` applied in order (the one given is left as it was)."""
     edited = transcript.model_copy(deep=True)
     labels = speaker_labels(transcript)
+    rewritten: list[tuple[str, list[str]]] = []
     for number, edit in enumerate(edits):
         try:
             if isinstance(edit, ReplaceWords):
-                _replace(edited, edit)
+                replaced = _replace(edited, edit)
+                rewritten.append((edit.text, [w.word for w in replaced]))
             elif isinstance(edit, SplitSegment):
                 _split(edited, edit)
             elif isinstance(edit, JoinSegments):
@@ -175,38 +187,32 @@ def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
                 _set_speaker(edited, edit, labels)
         except EditError as error:
             raise EditError(f"Edit {number} ({edit.op}): {error}") from error
-    return edited
+    return Edited(edited, rewritten)
+
+
+def apply_edits(transcript: Transcript, edits: list[Edit]) -> Transcript:
+    return edit_transcript(transcript, edits).transcript
 
 
 _PUNCTUATION = ".,;:!?\"'()[]«»„“”…"
 
 
-def new_terms(original: Transcript, edits: list[Edit], known: list[str]) -> list[str]:
+def new_terms(rewritten: list[tuple[str, list[str]]], known: list[str]) -> list[str]:
     """Names and terms the edits wrote that the words they replaced did not have and the
     owner's vocabulary lacks: written with a capital or a digit (`Anna-Maria`, `K8s`)."""
     known_folded = {term.casefold() for term in known}
     found: list[str] = []
-    current = original
-    for edit in edits:
-        if isinstance(edit, ReplaceWords) and edit.segment < len(current.segments):
-            words = current.segments[edit.segment].words
-            replaced = {
-                w.word.strip(_PUNCTUATION).casefold()
-                for w in words[edit.first_word : edit.last_word + 1]
-            }
-            for token in edit.text.split():
-                term = token.strip(_PUNCTUATION)
-                folded = term.casefold()
-                if (
-                    term
-                    and (term[0].isupper() or any(c.isdigit() for c in term))
-                    and folded not in replaced
-                    and folded not in known_folded
-                ):
-                    known_folded.add(folded)
-                    found.append(term)
-        try:
-            current = apply_edits(current, [edit])
-        except EditError:
-            break
+    for text, replaced_words in rewritten:
+        replaced = {word.strip(_PUNCTUATION).casefold() for word in replaced_words}
+        for token in text.split():
+            term = token.strip(_PUNCTUATION)
+            folded = term.casefold()
+            if (
+                term
+                and (term[0].isupper() or any(c.isdigit() for c in term))
+                and folded not in replaced
+                and folded not in known_folded
+            ):
+                known_folded.add(folded)
+                found.append(term)
     return found

@@ -23,7 +23,7 @@ from secretary_gateway.db import (
 )
 from secretary_gateway.errors import ApiError
 from secretary_gateway.search.index import index_transcript
-from secretary_gateway.transcripts.editing import Edit, EditError, apply_edits
+from secretary_gateway.transcripts.editing import Edit, Edited, EditError, edit_transcript
 from secretary_gateway.transcripts.schemas import RevisionOut, Revisions
 
 
@@ -42,15 +42,17 @@ class RevisionStore:
 
     async def edit(
         self, row: RecordingRow, current: Transcript, based_on: int, edits: list[Edit]
-    ) -> Transcript:
+    ) -> Edited:
+        """The saved transcript, with what its replacements rewrote."""
         if based_on != current.revision:
             raise _stale(current.revision, based_on)
         try:
-            edited = apply_edits(current, edits)
+            edited = edit_transcript(current, edits)
         except EditError as error:
             raise ApiError(400, "invalid_edit", str(error)) from error
         dumped = [edit.model_dump() for edit in edits]
-        return await self._save(row, current, edited, dumped, reverted_to=None)
+        saved = await self._save(row, current, edited.transcript, dumped, reverted_to=None)
+        return Edited(saved, edited.rewritten)
 
     async def revert(
         self, row: RecordingRow, current: Transcript, based_on: int, to: int

@@ -162,12 +162,12 @@ class TranscriptService:
         self, caller: Caller, recording_id: str, based_on: int, edits: list[Edit]
     ) -> EditedTranscript:
         row = await owned_recording(self.database, caller, recording_id)
-        before = await self.stored(row)
-        await RevisionStore(self.database, self.broker).edit(row, before, based_on, edits)
+        store = RevisionStore(self.database, self.broker)
+        edited = await store.edit(row, await self.stored(row), based_on, edits)
         vocabulary = (await read_owner_settings(self._js(), caller.owner)).vocabulary
         _, after = await self.named(caller, recording_id)
         return EditedTranscript(
-            **after.model_dump(), suggested_terms=new_terms(before, edits, vocabulary)
+            **after.model_dump(), suggested_terms=new_terms(edited.rewritten, vocabulary)
         )
 
     def _js(self) -> JetStreamContext:
