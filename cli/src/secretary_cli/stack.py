@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +14,7 @@ from typing import IO
 
 import httpx
 from secretary_runtime.nats_server import NatsServer, new_passwords
+from secretary_runtime.ports import free_port
 
 from secretary_cli.client import Gateway
 
@@ -39,12 +39,6 @@ def everything(environment: dict[str, str]) -> tuple[str, ...]:
     """What `up` runs: the Telegram door only where its credentials are given."""
     telegram = bool(environment.get("SECRETARY_TELEGRAM_API_ID"))
     return (*WITH_LLM, "ingest") if telegram else WITH_LLM
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _pump(name: str, stream: IO[bytes], sink: IO[str], log_file: IO[bytes]) -> None:

@@ -14,12 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from secretary_runtime.ports import free_port
 
 
 def wait_http(url: str, timeout_s: float = 120) -> None:
