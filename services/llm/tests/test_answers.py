@@ -341,10 +341,11 @@ async def _summarised(own: NatsServer, llm_server: str, proxy_url: str) -> None:
         # the owner edits it twice; the first edit's event arrives after the second was
         # saved: only the latest revision is summarised again
         name = artifact_object_name(recording_id, "edited")
+        refs = {}
         for revision in (1, 2):
             edited = TRANSCRIPT.model_copy(update={"revision": revision})
-            ref = await objects.put_model(js, BUCKETS.artifacts, name, edited)
-        for revision in (1, 2):
+            refs[revision] = await objects.put_model(js, BUCKETS.artifacts, name, edited)
+        for revision, ref in refs.items():
             await EventPublisher(broker).publish(
                 TRANSCRIPT_EDITED,
                 TranscriptEdited(

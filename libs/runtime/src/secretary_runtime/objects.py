@@ -136,6 +136,16 @@ async def put_model(js: JetStreamContext, bucket: str, name: str, model: BaseMod
     )
 
 
+async def stored_digest(js: JetStreamContext, bucket: str, name: str) -> str | None:
+    """The SHA-256 (hex) of the object as it is stored now, from its metadata alone; None
+    when there is no such object."""
+    try:
+        info = await (await js.object_store(bucket)).get_info(name)
+    except (ObjectNotFoundError, ObjectDeletedError, NotFoundError):
+        return None
+    return _hex_digest(info.digest) or ""
+
+
 async def get_model(js: JetStreamContext, ref: ObjectRef, model_type: type[ModelT]) -> ModelT:
     """Reads a small JSON artifact (a transcript, a list of turns), never media."""
     store = await js.object_store(ref.bucket)

@@ -110,12 +110,14 @@ class SummaryWorker:
         if event.segment_count == 0:
             logger.info("nobody speaks: nothing to summarise")
             return
-        if revision == 0 and await self._latest_revision(event.recording_id) > 0:
+        edited = artifact_object_name(event.recording_id, "edited")
+        if revision == 0 and await objects.stored_digest(js, BUCKETS.artifacts, edited) is not None:
             logger.info("a redelivered transcript its owner has edited since: summary kept")
             return
         transcript = await objects.get_model(js, event.transcript, Transcript)
         summary, parts = await self.summarizer.summarize(transcript)
-        if revision and await self._latest_revision(event.recording_id) > revision:
+        latest = await objects.stored_digest(js, BUCKETS.artifacts, edited)
+        if revision and latest != event.transcript.sha256:
             # edited again while this one was summarised: the later edit's summary stands
             logger.info("summary of revision %d superseded", revision)
             return
@@ -128,14 +130,6 @@ class SummaryWorker:
             message_id=f"{event.recording_id}:summary:{revision}" if revision else None,
         )
         logger.info("summary ready", extra={"fields": {"parts": parts, "revision": revision}})
-
-    async def _latest_revision(self, recording_id: str) -> int:
-        store = await self.broker.connection.jetstream().object_store(BUCKETS.artifacts)
-        try:
-            stored = await store.get(artifact_object_name(recording_id, "edited"))
-        except ObjectNotFoundError:
-            return 0
-        return Transcript.model_validate_json(stored.data or b"{}").revision
 
 
 class QuestionWorker:
