@@ -18,10 +18,14 @@ from secretary_contracts.artifacts import (
 )
 from secretary_contracts.errors import ERROR_MESSAGES, ErrorCode
 from secretary_contracts.events import (
+    MAX_CHUNKS,
     AnswerDelta,
     AnswerFailed,
     AnswerReady,
     AsrDone,
+    AudioChunk,
+    ChunkDone,
+    ChunkRequested,
     Citation,
     DeadLetter,
     DiarizationDone,
@@ -38,6 +42,7 @@ from secretary_contracts.events import (
     StageProgress,
     SummaryReady,
     TranscriptEdited,
+    TranscriptPartial,
     TranscriptReady,
     WebhookDelivery,
 )
@@ -57,6 +62,7 @@ from secretary_contracts.lifecycle import (
 __all__ = [
     "AUDIO_SAMPLE_RATE",
     "ERROR_MESSAGES",
+    "MAX_CHUNKS",
     "PIPELINE_STAGES",
     "SETTLED_STATUSES",
     "STAGE_WEIGHTS",
@@ -67,6 +73,9 @@ __all__ = [
     "AnswerReady",
     "AsrDone",
     "AsrResult",
+    "AudioChunk",
+    "ChunkDone",
+    "ChunkRequested",
     "Citation",
     "DeadLetter",
     "DeliveryStatus",
@@ -96,6 +105,7 @@ __all__ = [
     "SummaryReady",
     "Transcript",
     "TranscriptEdited",
+    "TranscriptPartial",
     "TranscriptReady",
     "TranscriptSegment",
     "TranscriptWarning",

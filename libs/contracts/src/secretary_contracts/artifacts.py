@@ -144,6 +144,11 @@ class Transcript(BaseModel):
     revision: int = Field(
         default=0, ge=0, description="How many edits its owner saved (0: as the pipeline wrote it)."
     )
+    partial: bool = Field(
+        default=False,
+        description="The transcript so far of a long recording still being processed: it"
+        " covers `duration_s` seconds, and its speaker labels may change in the final one.",
+    )
 
     def flagged_segments(self) -> dict[str, int]:
         """How many segments carry each flag."""

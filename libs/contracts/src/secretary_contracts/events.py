@@ -14,6 +14,8 @@ from secretary_contracts.lifecycle import AUDIO_SAMPLE_RATE, Stage
 
 MAX_VOCABULARY = 200
 MAX_TERM_LENGTH = 60
+MAX_CHUNKS = 100
+"""A recording is cut into at most this many pieces (longer ones for longer recordings)."""
 
 
 def _now() -> datetime:
@@ -86,6 +88,14 @@ class MediaReceived(RecordingEvent):
     options: RecordingOptions = Field(default_factory=RecordingOptions)
 
 
+class AudioChunk(BaseModel):
+    """One piece of a long recording, cut at a pause, in the recording's own seconds."""
+
+    index: int = Field(ge=0, lt=MAX_CHUNKS)
+    start_s: float = Field(ge=0)
+    end_s: float = Field(gt=0)
+
+
 class RecordingReady(RecordingEvent):
     """The audio is decoded once to mono PCM at `sample_rate` and ready for the model stages."""
 
@@ -94,6 +104,47 @@ class RecordingReady(RecordingEvent):
     sample_rate: int = AUDIO_SAMPLE_RATE
     duration_s: float = Field(ge=0)
     options: RecordingOptions = Field(default_factory=RecordingOptions)
+    chunks: list[AudioChunk] = Field(
+        default_factory=list,
+        max_length=MAX_CHUNKS,
+        description="Where a long recording is cut into pieces that each stage processes as"
+        " independent jobs; empty: the recording is one piece.",
+    )
+
+
+class ChunkRequested(RecordingEvent):
+    """One piece of a long recording for a model stage to process on its own (any replica)."""
+
+    audio: ObjectRef
+    chunk: AudioChunk
+    chunk_count: int = Field(ge=1)
+    owner: str | None = None
+    options: RecordingOptions = Field(default_factory=RecordingOptions)
+    language: str | None = Field(
+        default=None,
+        description="asr: the language of the whole recording, detected once for all pieces;"
+        " null when nobody speaks in it.",
+    )
+    language_probability: float | None = None
+
+
+class ChunkDone(RecordingEvent):
+    """A stage finished one piece; `result` holds it in the recording's own times."""
+
+    chunk: AudioChunk
+    chunk_count: int = Field(ge=1)
+    result: ObjectRef
+
+
+class TranscriptPartial(RecordingEvent):
+    """The transcript of the recording's first pieces, with provisional speaker labels: the
+    final transcript may relabel speakers, and replaces it."""
+
+    transcript: ObjectRef
+    through_s: float = Field(ge=0, description="The transcript covers the audio up to here.")
+    chunks_done: int = Field(ge=1)
+    chunk_count: int = Field(ge=1)
+    speaker_count: int = Field(ge=0)
 
 
 class AsrDone(RecordingEvent):

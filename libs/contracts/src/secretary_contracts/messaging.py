@@ -35,9 +35,11 @@ class EventSubject(Generic[Model]):
                 return False
         return len(tokens) == len(pattern)
 
-    def message_id(self, recording_id: str) -> str:
-        """The Nats-Msg-Id: one event of a kind per recording, so a re-publish is dropped."""
-        return f"{recording_id}:{self.subject}"
+    def message_id(self, recording_id: str, part: int | None = None) -> str:
+        """The Nats-Msg-Id: one event of a kind per recording (or per piece of it, `part`),
+        so a re-publish is dropped."""
+        base = f"{recording_id}:{self.subject}"
+        return base if part is None else f"{base}:{part}"
 
     def of(self, recording_id: str) -> str:
         """The subject one recording's event of this kind goes on: the kind, then the
@@ -85,6 +87,29 @@ RECORDING_READY = EventSubject(
 ASR_DONE = EventSubject("recordings.asr.done.v1", events.AsrDone, "Words and times are stored.")
 DIARIZATION_DONE = EventSubject(
     "recordings.diarization.done.v1", events.DiarizationDone, "Speaker turns are stored."
+)
+ASR_CHUNK_REQUESTED = EventSubject(
+    "recordings.asr.chunk.requested.v1",
+    events.ChunkRequested,
+    "One piece of a long recording to transcribe, in the recording's language.",
+)
+ASR_CHUNK_DONE = EventSubject(
+    "recordings.asr.chunk.done.v1", events.ChunkDone, "One piece's words and times are stored."
+)
+DIARIZATION_CHUNK_REQUESTED = EventSubject(
+    "recordings.diarization.chunk.requested.v1",
+    events.ChunkRequested,
+    "One piece of a long recording to segment and embed.",
+)
+DIARIZATION_CHUNK_DONE = EventSubject(
+    "recordings.diarization.chunk.done.v1",
+    events.ChunkDone,
+    "One piece's speaker turns (provisional labels) and embeddings are stored.",
+)
+TRANSCRIPT_PARTIAL = EventSubject(
+    "recordings.transcript.partial.v1",
+    events.TranscriptPartial,
+    "The transcript so far, of the first pieces, with provisional speaker labels.",
 )
 TRANSCRIPT_READY = EventSubject(
     "recordings.transcript.ready.v1", events.TranscriptReady, "The merged transcript is stored."
@@ -134,8 +159,13 @@ WEBHOOK_DELIVERY = EventSubject(
 ALL_SUBJECTS = (
     MEDIA_RECEIVED,
     RECORDING_READY,
+    ASR_CHUNK_REQUESTED,
+    ASR_CHUNK_DONE,
+    DIARIZATION_CHUNK_REQUESTED,
+    DIARIZATION_CHUNK_DONE,
     ASR_DONE,
     DIARIZATION_DONE,
+    TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
     TRANSCRIPT_EDITED,
     STAGE_FAILED,
@@ -220,6 +250,28 @@ CONSUMER_ASR = ConsumerSpec(
 CONSUMER_DIARIZE = ConsumerSpec(
     "diarize", RECORDING_READY, RECORDINGS_STREAM, timedelta(minutes=2), max_deliver=5
 )
+# a piece is a few minutes of audio: the same ack wait as a whole recording's job, which
+# heartbeats while it works
+CONSUMER_ASR_CHUNKS = ConsumerSpec(
+    "asr-chunks", ASR_CHUNK_REQUESTED, RECORDINGS_STREAM, timedelta(minutes=2), max_deliver=5
+)
+CONSUMER_DIARIZE_CHUNKS = ConsumerSpec(
+    "diarize-chunks",
+    DIARIZATION_CHUNK_REQUESTED,
+    RECORDINGS_STREAM,
+    timedelta(minutes=2),
+    max_deliver=5,
+)
+CONSUMER_MERGE_ASR_CHUNKS = ConsumerSpec(
+    "merge-asr-chunks", ASR_CHUNK_DONE, RECORDINGS_STREAM, timedelta(minutes=1), max_deliver=10
+)
+CONSUMER_MERGE_DIARIZATION_CHUNKS = ConsumerSpec(
+    "merge-diarization-chunks",
+    DIARIZATION_CHUNK_DONE,
+    RECORDINGS_STREAM,
+    timedelta(minutes=1),
+    max_deliver=10,
+)
 CONSUMER_MERGE_ASR = ConsumerSpec(
     "merge-asr", ASR_DONE, RECORDINGS_STREAM, timedelta(minutes=1), max_deliver=10
 )
@@ -286,9 +338,13 @@ CONSUMER_GATEWAY_PROGRESS = ConsumerSpec(
 CONSUMER_SPECS = (
     CONSUMER_PREPARE,
     CONSUMER_ASR,
+    CONSUMER_ASR_CHUNKS,
     CONSUMER_DIARIZE,
+    CONSUMER_DIARIZE_CHUNKS,
     CONSUMER_MERGE_ASR,
     CONSUMER_MERGE_DIARIZATION,
+    CONSUMER_MERGE_ASR_CHUNKS,
+    CONSUMER_MERGE_DIARIZATION_CHUNKS,
     CONSUMER_GATEWAY_RECORDINGS,
     CONSUMER_GATEWAY_PROGRESS,
     CONSUMER_GATEWAY_WEBHOOKS,
@@ -338,9 +394,13 @@ def bucket_stream(bucket: str) -> str:
 STAGE_OF_CONSUMER = {
     CONSUMER_PREPARE.durable: events.Stage.PREPARE,
     CONSUMER_ASR.durable: events.Stage.ASR,
+    CONSUMER_ASR_CHUNKS.durable: events.Stage.ASR,
     CONSUMER_DIARIZE.durable: events.Stage.DIARIZE,
+    CONSUMER_DIARIZE_CHUNKS.durable: events.Stage.DIARIZE,
     CONSUMER_MERGE_ASR.durable: events.Stage.MERGE,
     CONSUMER_MERGE_DIARIZATION.durable: events.Stage.MERGE,
+    CONSUMER_MERGE_ASR_CHUNKS.durable: events.Stage.MERGE,
+    CONSUMER_MERGE_DIARIZATION_CHUNKS.durable: events.Stage.MERGE,
 }
 
 
@@ -354,7 +414,10 @@ def playback_object_name(recording_id: str) -> str:
 
 
 # Every artifact a recording can have, for deletion and retention.
-ARTIFACT_KINDS = ("asr", "diarization", "transcript", "edited", "summary")
+ARTIFACT_KINDS = ("asr", "diarization", "partial", "transcript", "edited", "summary")
+MAX_CHUNKS = events.MAX_CHUNKS
+# ... and every one each piece of a long recording can have (`chunk_artifact_name`)
+CHUNK_ARTIFACT_KINDS = ("asr", "diarization", "embeddings")
 
 
 def speakers_named_message_id(event: events.SpeakersNamed) -> str:
@@ -370,3 +433,8 @@ def owner_key(owner: str) -> str:
 
 def artifact_object_name(recording_id: str, kind: str) -> str:
     return f"{recording_id}/{kind}.json"
+
+
+def chunk_artifact_name(recording_id: str, kind: str, index: int) -> str:
+    """A stage's result for one piece of a long recording."""
+    return f"{recording_id}/chunks/{kind}-{index:03d}"
