@@ -8,13 +8,16 @@ from secretary_contracts.messaging import (
     ALL_SUBJECTS,
     ARTIFACT_KINDS,
     BUCKETS,
+    CHUNK_ARTIFACT_KINDS,
+    MAX_CHUNKS,
     artifact_object_name,
     audio_object_name,
+    chunk_artifact_name,
     playback_object_name,
     stream_of,
 )
 
-from secretary_runtime.objects import delete_object
+from secretary_runtime.objects import delete_object, stored_digest
 
 # KV buckets whose keys start with the recording id (`<id>.<part>`)
 KEYED_BY_RECORDING = (BUCKETS.merge_state, BUCKETS.qa_history)
@@ -40,11 +43,25 @@ async def purge_recording(js: JetStreamContext, recording_id: str) -> None:
     await purge_media(js, recording_id)
     for kind in ARTIFACT_KINDS:
         await delete_object(js, BUCKETS.artifacts, artifact_object_name(recording_id, kind))
+    await purge_chunk_artifacts(js, recording_id)
     for bucket in KEYED_BY_RECORDING:
         kv = await js.key_value(bucket)
         for key in await keys_of_recording(kv, recording_id):
             await kv.purge(key)
     await purge_events(js, recording_id)
+
+
+async def purge_chunk_artifacts(js: JetStreamContext, recording_id: str) -> None:
+    """What the stages stored for each piece of a long recording. Object names cannot be
+    listed by prefix, so every name a piece can have is tried; the pieces of one kind are
+    numbered from 0, and the first one missing ends that kind (a recording cut into fewer
+    pieces, or never cut), except while a stage is still writing them."""
+    for kind in CHUNK_ARTIFACT_KINDS:
+        for index in range(MAX_CHUNKS):
+            name = chunk_artifact_name(recording_id, kind, index)
+            if await stored_digest(js, BUCKETS.artifacts, name) is None and index > 0:
+                break
+            await delete_object(js, BUCKETS.artifacts, name)
 
 
 async def keys_of_recording(kv: KeyValue, recording_id: str) -> list[str]:

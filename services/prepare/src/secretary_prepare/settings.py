@@ -24,3 +24,10 @@ class PrepareSettings(ServiceSettings):
         description="Bitrate of the Opus rendition the review page plays (24 kbit/s: about"
         " 11 MB an hour); 0 writes none.",
     )
+    chunk_target_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="Length of the pieces a long recording is cut into (at pauses) for the"
+        " model stages to process at once on any number of workers, and to show the"
+        " transcript as it grows; a recording shorter than 1.5 pieces is not cut; 0 cuts none.",
+    )

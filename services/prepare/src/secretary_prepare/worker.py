@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import shutil
 import tempfile
 from pathlib import Path
 
 from faststream.nats import NatsBroker, NatsMessage
-from secretary_contracts import ErrorCode, MediaReceived, ObjectRef, RecordingReady, Stage
+from secretary_contracts import (
+    AudioChunk,
+    ErrorCode,
+    MediaReceived,
+    ObjectRef,
+    RecordingReady,
+    Stage,
+)
 from secretary_contracts.messaging import (
     BUCKETS,
     CONSUMER_PREPARE,
@@ -21,6 +29,7 @@ from secretary_runtime.jobs import JobRejected, JobRunner, Progress, subscriber_
 from secretary_runtime.owners import read_owner_settings
 
 from secretary_prepare import media
+from secretary_prepare.chunks import frame_loudness, plan_chunks
 from secretary_prepare.settings import PrepareSettings
 
 logger = logging.getLogger(__name__)
@@ -87,9 +96,22 @@ class Preparer:
             audio = await objects.put_file(
                 js, BUCKETS.audio, audio_object_name(event.recording_id), normalised.path
             )
-            await self._announce(event, audio, normalised.duration_s)
+            chunks = await self._plan_chunks(normalised.path, normalised.duration_s)
+            await self._announce(event, audio, normalised.duration_s, chunks)
             # after the model stages have their audio: listening can wait, transcribing not
             await self._render_playback(event.recording_id, normalised.path)
+
+    async def _plan_chunks(self, wav: Path, duration_s: float) -> list[AudioChunk]:
+        target_s = self.settings.chunk_target_s
+        if not target_s or duration_s < 1.5 * target_s:
+            return []
+        loudness = await asyncio.to_thread(frame_loudness, wav)
+        chunks = plan_chunks(loudness, duration_s, target_s)
+        logger.info(
+            "cut into pieces",
+            extra={"fields": {"chunks": len(chunks), "cuts": [c.start_s for c in chunks[1:]]}},
+        )
+        return chunks
 
     async def _render_playback(self, recording_id: str, wav: Path) -> None:
         """The rendition the review page plays; without it the page plays the WAV, so a
@@ -110,7 +132,9 @@ class Preparer:
             return
         await objects.put_file(js, BUCKETS.audio, playback_object_name(recording_id), rendition)
 
-    async def _announce(self, event: MediaReceived, audio: ObjectRef, duration_s: float) -> None:
+    async def _announce(
+        self, event: MediaReceived, audio: ObjectRef, duration_s: float, chunks: list[AudioChunk]
+    ) -> None:
         js = self.broker.connection.jetstream()
         # the owner's defaults, whichever door they set them at
         owner = await read_owner_settings(js, event.owner)
@@ -128,5 +152,6 @@ class Preparer:
                 owner=event.owner,
                 duration_s=round(duration_s, 3),
                 options=options,
+                chunks=chunks,
             ),
         )
