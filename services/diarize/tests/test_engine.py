@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ import pytest
 from secretary_contracts import RecordingOptions, SpeakerTurn
 from secretary_diarize.bundle import bundled_pipeline_dir
 from secretary_diarize.engine import Diarizer
+from secretary_diarize.pieces import PIECE_MARGIN_S, PieceAnalysis
 from secretary_diarize.settings import DiarizeSettings
 from secretary_runtime.audio import read_pcm16_wav
 from secretary_testing.media import Utterance
@@ -100,3 +102,34 @@ def test_each_speaker_leaves_a_voice_that_sounds_like_them(
         same = float(voice_of(first, person, truth) @ voice_of(second, person, later))
         different = float(voice_of(first, person, truth) @ voice_of(second, other, later))
         assert same > different + 0.2, (person, same, different)
+
+
+def test_a_recording_in_pieces_is_labelled_as_the_whole(
+    diarizer: Diarizer, dialogue: tuple[Path, list[Utterance]]
+) -> None:
+    """Each piece segmented and embedded on its own (stored and read back, as between
+    jobs), then clustered together: the same two voices, a label per voice across the cuts."""
+    wav, truth = dialogue
+    audio = read_pcm16_wav(wav)
+    seconds = len(audio) / 16000
+    cuts = [0.0, round(seconds / 3, 2), round(2 * seconds / 3, 2), seconds]
+    pieces = []
+    for start, end in itertools.pairwise(cuts):
+        offset = max(0.0, start - PIECE_MARGIN_S)
+        span = audio[int(offset * 16000) : int((end + PIECE_MARGIN_S) * 16000)]
+        analysed = diarizer.analyse_piece(span, offset, start, end)
+        pieces.append(PieceAnalysis.from_bytes(analysed.to_bytes()))
+    result = diarizer.cluster_pieces(pieces, RecordingOptions())
+    assert len({t.speaker for t in result.turns}) == 2
+    assert {v.speaker for v in result.voices} == {t.speaker for t in result.turns}
+    votes: dict[str, Counter[str]] = {}
+    for utterance in truth:
+        label = _speaker_at(result.turns, (utterance.start + utterance.end) / 2)
+        votes.setdefault(utterance.speaker, Counter())[str(label)] += 1
+    assert all(len(counter) == 1 for counter in votes.values()), votes
+    assert votes["alice"].most_common(1)[0][0] != votes["bob"].most_common(1)[0][0]
+    # a cut inside someone's speech: the same label on both sides of it
+    for cut in cuts[1:-1]:
+        before = {t.speaker for t in result.turns if abs(t.end - cut) < 0.02}
+        after = {t.speaker for t in result.turns if abs(t.start - cut) < 0.02}
+        assert not (before and after) or before & after, (cut, before, after)

@@ -25,6 +25,7 @@ from secretary_contracts import (
 
 from secretary_diarize.bundle import bundled_pipeline_dir
 from secretary_diarize.clustering import SpectralClustering
+from secretary_diarize.pieces import PieceAnalysis, analyse_piece, cluster_pieces
 from secretary_diarize.settings import DiarizeSettings
 
 logger = logging.getLogger(__name__)
@@ -129,6 +130,18 @@ class Diarizer:
             turns=speaker_turns(output),
             voices=speaker_voices(output),
         )
+
+    def analyse_piece(
+        self, audio: npt.NDArray[np.float32], offset_s: float, start_s: float, end_s: float
+    ) -> PieceAnalysis:
+        """One piece of a long recording, up to clustering (see `pieces`)."""
+        return analyse_piece(self.pipeline, audio, offset_s, start_s, end_s)
+
+    def cluster_pieces(
+        self, pieces: list[PieceAnalysis], options: RecordingOptions
+    ) -> DiarizationResult:
+        with torch.inference_mode():
+            return cluster_pieces(self.pipeline, pieces, options)
 
 
 def speaker_voices(output: Any) -> list[SpeakerVoice]:
