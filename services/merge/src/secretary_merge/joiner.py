@@ -9,28 +9,41 @@ from nats.js.errors import KeyNotFoundError
 from secretary_contracts import (
     AsrDone,
     AsrResult,
+    ChunkDone,
     DiarizationDone,
     DiarizationResult,
     Stage,
+    TranscriptPartial,
     TranscriptReady,
 )
+from secretary_contracts.events import ObjectRef
 from secretary_contracts.messaging import (
     BUCKETS,
     CONSUMER_MERGE_ASR,
+    CONSUMER_MERGE_ASR_CHUNKS,
     CONSUMER_MERGE_DIARIZATION,
+    CONSUMER_MERGE_DIARIZATION_CHUNKS,
+    TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
+    ConsumerSpec,
     artifact_object_name,
     owner_key,
 )
 from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
+from secretary_runtime.recordings import purge_chunk_artifacts
 
 from secretary_merge.alignment import SegmentationRules, merge_transcript
+from secretary_merge.provisional import provisional_turns
 from secretary_merge.settings import MergeSettings
 from secretary_merge.voices import Thresholds, named_speakers, recognise
 
 logger = logging.getLogger(__name__)
+
+
+def _piece_key(recording_id: str, half: str, index: int) -> str:
+    return f"{recording_id}.piece.{half}.{index:03d}"
 
 
 class Joiner:
@@ -73,6 +86,86 @@ class Joiner:
                 ),
                 report_progress=False,
             )
+
+        for half, spec in (
+            ("asr", tuned(CONSUMER_MERGE_ASR_CHUNKS, self.settings)),
+            ("diarization", tuned(CONSUMER_MERGE_DIARIZATION_CHUNKS, self.settings)),
+        ):
+            self._register_pieces(half, spec)
+
+    def _register_pieces(self, half: str, spec: ConsumerSpec) -> None:
+        @self.broker.subscriber(**subscriber_options(spec))
+        async def on_piece_done(event: ChunkDone, msg: NatsMessage) -> None:
+            await self.jobs.run(
+                msg,
+                event,
+                Stage.MERGE,
+                spec,
+                lambda p: self.piece_arrived(event, half),
+                report_progress=False,
+            )
+
+    async def piece_arrived(self, event: ChunkDone, half: str) -> None:
+        """Records one piece's half; when it completes the run of pieces from the first on,
+        the transcript of that run is published (with provisional speaker labels)."""
+        kv = await self.broker.connection.jetstream().key_value(BUCKETS.merge_state)
+        await kv.put(
+            _piece_key(event.recording_id, half, event.chunk.index),
+            event.result.model_dump_json().encode(),
+        )
+        ready: list[tuple[ObjectRef, ObjectRef]] = []
+        for index in range(event.chunk_count):
+            try:
+                words = await kv.get(_piece_key(event.recording_id, "asr", index))
+                turns = await kv.get(_piece_key(event.recording_id, "diarization", index))
+            except KeyNotFoundError:
+                break
+            ready.append(
+                (
+                    ObjectRef.model_validate_json(words.value or b""),
+                    ObjectRef.model_validate_json(turns.value or b""),
+                )
+            )
+        if len(ready) <= event.chunk.index or len(ready) == event.chunk_count:
+            return  # nothing new in the run from the first piece, or the final one follows
+        await self.publish_partial(event.recording_id, ready, event.chunk_count)
+
+    async def publish_partial(
+        self, recording_id: str, ready: list[tuple[ObjectRef, ObjectRef]], chunk_count: int
+    ) -> None:
+        js = self.broker.connection.jetstream()
+        words = [await objects.get_model(js, ref, AsrResult) for ref, _ in ready]
+        pieces = [await objects.get_model(js, ref, DiarizationResult) for _, ref in ready]
+        through_s = round(sum(w.duration_s for w in words), 3)
+        transcript = merge_transcript(
+            words[0].language,
+            through_s,
+            [w for piece in words for w in piece.words],
+            provisional_turns(pieces, self.settings.voiceprint_suggest_at),
+            self.rules,
+            language_probability=words[0].language_probability,
+        )
+        transcript.partial = True
+        transcript.warnings = []  # nobody speaking so far says nothing of the rest
+        ref = await objects.put_model(
+            js, BUCKETS.artifacts, artifact_object_name(recording_id, "partial"), transcript
+        )
+        await self.jobs.publisher.publish(
+            TRANSCRIPT_PARTIAL,
+            TranscriptPartial(
+                recording_id=recording_id,
+                transcript=ref,
+                through_s=through_s,
+                chunks_done=len(ready),
+                chunk_count=chunk_count,
+                speaker_count=len(transcript.speakers),
+            ),
+            message_id=TRANSCRIPT_PARTIAL.message_id(recording_id, len(ready)),
+        )
+        logger.info(
+            "transcript so far published",
+            extra={"fields": {"through_s": through_s, "pieces": len(ready)}},
+        )
 
     async def arrived(self, recording_id: str, half: str, event_json: str, _: Progress) -> None:
         kv = await self.broker.connection.jetstream().key_value(BUCKETS.merge_state)
@@ -139,3 +232,6 @@ class Joiner:
             "transcript ready" if published else "transcript was already published",
             extra={"fields": {"segments": len(transcript.segments)}},
         )
+        # what the stages kept of each piece served the transcript so far and the joins,
+        # which are done: a stage job redone later finds pieces missing and joins nothing
+        await purge_chunk_artifacts(js, recording_id)
