@@ -82,6 +82,8 @@ class RecordingRow(Base):
         JSON, default=dict, server_default="{}"
     )
     language_probability: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # how far the transcript so far of a long recording reaches, while it is processed
+    transcript_through_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     # when each stage first finished (ISO times): stage durations for /metrics and the API
     timeline: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     media_deleted_at: Mapped[datetime | None] = mapped_column(

@@ -25,6 +25,7 @@ from secretary_contracts import (
     StageFailed,
     StageProgress,
     Transcript,
+    TranscriptPartial,
     TranscriptReady,
 )
 from secretary_contracts.messaging import (
@@ -38,6 +39,7 @@ from secretary_contracts.messaging import (
     SPEAKERS_NAMED,
     STAGE_FAILED,
     STAGE_PROGRESS,
+    TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
 )
 from secretary_runtime import objects
@@ -74,6 +76,7 @@ class Projector:
         recordings.on(RECORDING_READY, self.recording_ready)
         recordings.on(ASR_DONE, self.asr_done)
         recordings.on(DIARIZATION_DONE, self.diarization_done)
+        recordings.on(TRANSCRIPT_PARTIAL, self.transcript_partial)
         recordings.on(TRANSCRIPT_READY, self.transcript_ready)
         recordings.on(STAGE_FAILED, self.failed)
         recordings.on(RECORDING_DELETED, self.deleted)
@@ -130,6 +133,16 @@ class Projector:
                 row.status = RecordingStatus.PROCESSING
             # a redelivered job reports progress below what was reached before: still alive
             row.updated_at = utcnow()
+
+    async def transcript_partial(self, event: TranscriptPartial) -> None:
+        """How far the transcript so far reaches; it is read from its artifact on request.
+        A later piece's partial can overtake an earlier one's: the furthest stands."""
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, event.recording_id)
+            if row is None or row.status in SETTLED_STATUSES:
+                return
+            if event.through_s > (row.transcript_through_s or 0.0):
+                row.transcript_through_s = event.through_s
 
     async def transcript_ready(self, event: TranscriptReady) -> None:
         js = self.broker.connection.jetstream()

@@ -18,8 +18,10 @@ KEEPALIVE_S = 15.0
 async def recording_events(
     database: Database, recording_id: str
 ) -> AsyncIterator[ServerSentEventMessage]:
-    """`progress` whenever the recording changes, then one `done` or `failed`, then the end."""
+    """`progress` whenever the recording changes (`partial` when the change is that the
+    transcript so far grew), then one `done` or `failed`, then the end."""
     last = ""
+    through_s: float | None = None
     quiet = 0.0
     while True:
         async with database.sessions() as session:
@@ -31,7 +33,10 @@ async def recording_events(
         if state != last:
             last, quiet = state, 0.0
             terminal = row.status in SETTLED_STATUSES
-            yield ServerSentEventMessage(event=row.status if terminal else "progress", data=state)
+            grew = not terminal and (row.transcript_through_s or 0.0) > (through_s or 0.0)
+            through_s = row.transcript_through_s
+            kind = row.status if terminal else "partial" if grew else "progress"
+            yield ServerSentEventMessage(event=kind, data=state)
             if terminal:
                 return
         elif quiet >= KEEPALIVE_S:

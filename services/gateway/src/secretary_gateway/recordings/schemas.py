@@ -27,6 +27,11 @@ class Recording(BaseModel):
         description="How sure the language detection was (null when the language was given)."
     )
     speaker_count: int | None
+    transcript_through_s: float | None = Field(
+        default=None,
+        description="While a long recording is processed: its transcript so far covers the"
+        " audio up to here (GET .../transcript answers it with `partial: true`).",
+    )
     warnings: list[str] = Field(
         description="Done, but worth knowing: `no_speech` when nobody speaks in the recording."
     )
@@ -90,6 +95,9 @@ class Recording(BaseModel):
             language=row.language,
             language_probability=row.language_probability,
             speaker_count=row.speaker_count,
+            transcript_through_s=None
+            if row.status == RecordingStatus.DONE
+            else row.transcript_through_s,
             warnings=list(row.warnings or []),
             flagged_segments=dict(row.flagged_segments or {}),
             error=ErrorDetail(code=row.error_code, message=row.error_message or "")

@@ -9,8 +9,8 @@ from typing import Any
 from faststream.nats import NatsBroker
 from litestar.datastructures import State
 from nats.js import JetStreamContext
-from nats.js.errors import ObjectNotFoundError
-from secretary_contracts import RecordingStatus, SpeakersNamed, Summary, Transcript
+from nats.js.errors import NotFoundError, ObjectDeletedError, ObjectNotFoundError
+from secretary_contracts import ObjectRef, RecordingStatus, SpeakersNamed, Summary, Transcript
 from secretary_contracts.messaging import (
     BUCKETS,
     SPEAKERS_NAMED,
@@ -115,8 +115,9 @@ class TranscriptService:
         self.broker = broker
         self.settings = settings
 
-    async def stored(self, row: RecordingRow) -> Transcript:
-        """The pipeline's transcript, labels as the pipeline wrote them."""
+    async def stored(self, row: RecordingRow, so_far: bool = False) -> Transcript:
+        """The pipeline's transcript, labels as the pipeline wrote them; `so_far`: or, while
+        a long recording is processed, its transcript so far (to read, not to edit)."""
         async with self.database.sessions() as session:
             stored = await session.get(TranscriptRow, row.id)
         if stored is None:
@@ -124,11 +125,27 @@ class TranscriptService:
                 raise ApiError(
                     409, "recording_failed", f"The recording failed: {row.error_message}"
                 )
+            if so_far and row.transcript_through_s:
+                return await self._so_far(row)
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; try later."
             )
         transcript = Transcript.model_validate_json(stored.body)
         return transcript.model_copy(update={"revision": stored.revision})
+
+    async def _so_far(self, row: RecordingRow) -> Transcript:
+        """The transcript so far of a long recording still being processed."""
+        ref = ObjectRef(
+            bucket=BUCKETS.artifacts,
+            name=artifact_object_name(row.id, "partial"),
+            size_bytes=0,
+        )
+        try:
+            return await objects.get_model(self.broker.connection.jetstream(), ref, Transcript)
+        except (ObjectNotFoundError, ObjectDeletedError, NotFoundError) as missing:
+            raise ApiError(
+                409, "transcript_not_ready", f"The recording is {row.status}; try later."
+            ) from missing
 
     async def _with_people(
         self, caller: Caller, transcript: Transcript
@@ -153,9 +170,10 @@ class TranscriptService:
         return transcript.model_copy(update={"speakers": speakers}), people_names
 
     async def named(self, caller: Caller, recording_id: str) -> tuple[RecordingRow, Transcript]:
-        """The transcript as every export shows it: names given and merges applied."""
+        """The transcript as every export shows it: names given and merges applied (the
+        transcript so far while a long recording is processed)."""
         row = await owned_recording(self.database, caller, recording_id)
-        transcript, _ = await self._with_people(caller, await self.stored(row))
+        transcript, _ = await self._with_people(caller, await self.stored(row, so_far=True))
         return row, apply_speaker_names(transcript, row.speaker_names or {})
 
     async def edit(

@@ -344,6 +344,9 @@ class TelegramBot:
             spoken=transcript["language"],
             duration=human_duration(float(transcript["duration_s"])),
         )
+        if transcript.get("partial"):
+            minutes = int(float(transcript["duration_s"]) // 60)
+            caption = say(recording.language, "caption_so_far", minutes=minutes) + "\n" + caption
         for suffix in ("txt", "srt"):
             body = await self.gateway.export(owner, recording.recording_id, suffix)
             document = io.BytesIO(body.encode())
@@ -435,7 +438,7 @@ class TelegramBot:
         if not args:
             await self._reply(message, say(language, "usage_get"))
         elif (found := await self._owned(message, language, args[0])) is not None:
-            if found["status"] != RecordingStatus.DONE:
+            if found["status"] != RecordingStatus.DONE and not found.get("transcript_through_s"):
                 await self._reply(
                     message,
                     say(language, "not_ready", recording_id=args[0], status=found["status"]),

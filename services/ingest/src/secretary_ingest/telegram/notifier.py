@@ -16,6 +16,7 @@ from secretary_contracts import (
     StageFailed,
     StageProgress,
     SummaryReady,
+    TranscriptPartial,
     TranscriptReady,
     exports,
 )
@@ -31,6 +32,7 @@ from secretary_contracts.messaging import (
     STAGE_FAILED,
     STAGE_PROGRESS,
     SUMMARY_READY,
+    TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
 )
 from secretary_runtime.projections import Projection
@@ -52,6 +54,7 @@ class TelegramNotifier:
     def register(self) -> None:
         recordings = Projection(self.broker, CONSUMER_TELEGRAM_RECORDINGS)
         recordings.on(RECORDING_READY, self.on_ready)
+        recordings.on(TRANSCRIPT_PARTIAL, self.on_partial)
         recordings.on(TRANSCRIPT_READY, self.on_transcript)
         recordings.on(SUMMARY_READY, self.on_summary)
         recordings.on(STAGE_FAILED, self.on_failed)
@@ -138,6 +141,11 @@ class TelegramNotifier:
     async def on_ready(self, event: RecordingReady) -> None:
         if (recording := await self.bot.state.recording(event.recording_id)) is not None:
             await self._status(recording, stage=Stage.PREPARE, fraction=1.0)
+
+    async def on_partial(self, event: TranscriptPartial) -> None:
+        recording = await self.bot.state.recording(event.recording_id)
+        if recording is not None and not recording.delivered:
+            await self._status(recording, so_far_s=event.through_s)
 
     async def on_transcript(self, event: TranscriptReady) -> None:
         recording = await self.bot.state.recording(event.recording_id)

@@ -25,9 +25,25 @@ class _Pending:
     last_edit: float = 0.0
     flush: asyncio.Task[None] | None = None
     stages: dict[str, float] = field(default_factory=dict)
+    so_far_s: float = 0.0
 
 
-def status_text(language: str, stages: dict[str, float], status: RecordingStatus) -> str:
+def status_text(
+    language: str,
+    stages: dict[str, float],
+    status: RecordingStatus,
+    so_far_s: float = 0.0,
+    recording_id: str = "",
+) -> str:
+    """`so_far_s`: how far the transcript so far of a long recording reaches."""
+    text = _stage_text(language, stages, status)
+    if so_far_s and status not in (RecordingStatus.DONE, RecordingStatus.FAILED):
+        minutes = int(so_far_s // 60)
+        text += "\n" + say(language, "status_so_far", minutes=minutes, recording_id=recording_id)
+    return text
+
+
+def _stage_text(language: str, stages: dict[str, float], status: RecordingStatus) -> str:
     if status == RecordingStatus.DONE:
         return say(language, "status_done")
     if status == RecordingStatus.FAILED:
@@ -71,15 +87,17 @@ class StatusMessages:
         fraction: float | None = None,
         status: RecordingStatus = RecordingStatus.PROCESSING,
         final: bool = False,
+        so_far_s: float | None = None,
     ) -> None:
         pending = self._pending.setdefault(
             recording_id, _Pending(chat_id=chat_id, message_id=message_id, text="")
         )
         if stage is not None and fraction is not None:
             pending.stages[stage] = max(pending.stages.get(stage, 0.0), fraction)
-        await self.show(
-            recording_id, chat_id, message_id, status_text(language, pending.stages, status), final
-        )
+        if so_far_s is not None:
+            pending.so_far_s = max(pending.so_far_s, so_far_s)
+        text = status_text(language, pending.stages, status, pending.so_far_s, recording_id)
+        await self.show(recording_id, chat_id, message_id, text, final)
 
     async def show(
         self, key: str, chat_id: int, message_id: int, text: str, final: bool = False
