@@ -11,7 +11,10 @@ from secretary_cli.stack import SERVICES, Stack, free_port
 
 @contextmanager
 def running_stack(
-    directory: Path, services: tuple[str, ...] = SERVICES, **extra_env: str
+    directory: Path,
+    services: tuple[str, ...] = SERVICES,
+    replicas: dict[str, int] | None = None,
+    **extra_env: str,
 ) -> Iterator[Stack]:
     """nats-server and every service as its own process, ready (models loaded), then stopped.
     The tests' one owner may have many recordings in flight (load is what some of them test),
@@ -21,7 +24,7 @@ def running_stack(
         "SECRETARY_DEDUPLICATE_UPLOADS": "false",
         **extra_env,
     }
-    stack = Stack(directory, free_port(), log_level="INFO", extra_env=env)
+    stack = Stack(directory, free_port(), log_level="INFO", extra_env=env, replicas=replicas or {})
     try:
         stack.start(services)
         stack.wait_ready(timeout_s=300)

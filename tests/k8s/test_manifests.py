@@ -89,7 +89,9 @@ def test_scaled_objects_target_real_deployments_and_consumers(
 ) -> None:
     from secretary_contracts.messaging import (
         CONSUMER_ASR,
+        CONSUMER_ASR_CHUNKS,
         CONSUMER_DIARIZE,
+        CONSUMER_DIARIZE_CHUNKS,
         CONSUMER_MERGE_ASR,
         CONSUMER_PREPARE,
     )
@@ -102,15 +104,21 @@ def test_scaled_objects_target_real_deployments_and_consumers(
         CONSUMER_ASR.durable,
         CONSUMER_DIARIZE.durable,
         CONSUMER_MERGE_ASR.durable,
+        CONSUMER_ASR_CHUNKS.durable,
+        CONSUMER_DIARIZE_CHUNKS.durable,
     }
     for name, obj in scaled.items():
         assert obj["apiVersion"] == "keda.sh/v1alpha1"
         assert obj["spec"]["scaleTargetRef"]["name"] in deployments
-        (trigger,) = obj["spec"]["triggers"]
-        assert trigger["type"] == "nats-jetstream"
-        assert trigger["metadata"]["stream"] == "RECORDINGS"
-        assert trigger["metadata"]["consumer"] in consumers
+        for trigger in obj["spec"]["triggers"]:
+            assert trigger["type"] == "nats-jetstream"
+            assert trigger["metadata"]["stream"] == "RECORDINGS"
+            assert trigger["metadata"]["consumer"] in consumers
         assert obj["spec"]["minReplicaCount"] <= obj["spec"]["maxReplicaCount"], name
+    # a long recording's pieces scale the workers that take them
+    for service, pieces in (("asr", CONSUMER_ASR_CHUNKS), ("diarize", CONSUMER_DIARIZE_CHUNKS)):
+        watched = {t["metadata"]["consumer"] for t in scaled[service]["spec"]["triggers"]}
+        assert pieces.durable in watched
 
 
 def test_every_container_has_probes_limits_and_runs_unprivileged(

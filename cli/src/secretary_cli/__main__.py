@@ -15,7 +15,7 @@ from secretary_contracts import RecordingStatus, TranscriptWarning
 
 from secretary_cli import client
 from secretary_cli.dead_letters import list_dead_letters, retry_dead_letter
-from secretary_cli.stack import Stack, everything, free_port
+from secretary_cli.stack import WITH_LLM, Stack, everything, free_port
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -53,9 +53,24 @@ def _run(args: argparse.Namespace) -> int:
         stack.stop()
 
 
+def replica_counts(text: str) -> dict[str, int]:
+    """`asr=2,diarize=2` as {"asr": 2, "diarize": 2}."""
+    counts = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        service, _, count = part.partition("=")
+        if service not in (*WITH_LLM, "ingest") or not count.isdigit() or int(count) < 1:
+            raise argparse.ArgumentTypeError(f"not a service=count: {part!r}")
+        counts[service] = int(count)
+    return counts
+
+
 def _up(args: argparse.Namespace) -> int:
     stack = Stack(
-        Path(args.data_dir), args.port, log_level=args.log_level, sync_interval=args.sync_interval
+        Path(args.data_dir),
+        args.port,
+        log_level=args.log_level,
+        sync_interval=args.sync_interval,
+        replicas=args.replicas,
     )
     stopping = False
 
@@ -151,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         default="",
         help="JetStream fsync interval, e.g. `always` (safest, slower) or `30s`;"
         " default: the server's 2 min.",
+    )
+    up.add_argument(
+        "--replicas",
+        type=replica_counts,
+        default={},
+        help="Processes per service, e.g. `asr=2,diarize=2`: they share the service's"
+        " queues, and a long recording's pieces spread over them.",
     )
     up.set_defaults(handler=_up)
 

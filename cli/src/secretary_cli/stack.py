@@ -42,7 +42,7 @@ def everything(environment: dict[str, str]) -> tuple[str, ...]:
 
 
 def _pump(name: str, stream: IO[bytes], sink: IO[str], log_file: IO[bytes]) -> None:
-    colour = COLOURS.get(name, 0)
+    colour = COLOURS.get(name.split("-", 1)[0], 0)
     prefix = f"\x1b[{colour}m{name:>8} |\x1b[0m " if sink.isatty() else f"{name:>8} | "
     for raw in iter(stream.readline, b""):
         log_file.write(raw)
@@ -65,6 +65,8 @@ class Stack:
     authenticate: bool = True
     """NATS with a user per service and its permissions, as in a cluster."""
     restarts: dict[str, int] = field(default_factory=dict)
+    replicas: dict[str, int] = field(default_factory=dict)
+    """Processes per service beyond one (`asr-2`, `asr-3`, ...), sharing its consumers."""
     _stopping: threading.Event = field(default_factory=threading.Event)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -161,26 +163,37 @@ class Stack:
             )
         if "ingest" in services:
             assert self.door_key  # before the gateway starts: one writer of the database at a time
-        for name in services:
-            if name != "gateway":
-                self.health_ports[name] = free_port()
-            self._spawn(name)
+        for service in services:
+            for name in self.instances(service):
+                if service != "gateway":
+                    self.health_ports[name] = free_port()
+                self._spawn(name)
         if self.supervise:
             threading.Thread(target=self._supervise, daemon=True).start()
 
+    def instances(self, service: str) -> list[str]:
+        """The process names of a service: its own name, then `<service>-2` and on."""
+        count = 1 if service == "gateway" else max(1, self.replicas.get(service, 1))
+        return [service, *(f"{service}-{n}" for n in range(2, count + 1))]
+
+    @staticmethod
+    def service_of(name: str) -> str:
+        return name.split("-", 1)[0]
+
     def _spawn(self, name: str) -> None:
+        service = self.service_of(name)
         env = self.environment()
         env["SECRETARY_HEALTH_PORT"] = str(self.health_ports.get(name, 0))
         if self.nats is not None and self.nats.passwords is not None:
             env["SECRETARY_NATS_URL"] = self.nats.address
-            env["SECRETARY_NATS_USER"] = name
-            env["SECRETARY_NATS_PASSWORD"] = self.nats.passwords[name]
+            env["SECRETARY_NATS_USER"] = service
+            env["SECRETARY_NATS_PASSWORD"] = self.nats.passwords[service]
             env["SECRETARY_DECLARE_INFRASTRUCTURE"] = "false"
         if name == "ingest":
             env.setdefault("SECRETARY_GATEWAY_URL", self.gateway_url)
             env.setdefault("SECRETARY_GATEWAY_API_KEY", self.door_key)
         process = subprocess.Popen(
-            self.command(name),
+            self.command(service),
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
