@@ -65,5 +65,5 @@ schemas: sync ## Regenerate the JSON Schemas, the AsyncAPI document, docs/config
 	@$(UV) run --frozen --no-sync python tools/settings_doc.py > docs/configuration.md
 	@$(UV) run --frozen --no-sync python tools/nats_auth.py > k8s/base/nats/auth.conf
 
-bench: system-deps sync ## Pipeline vs sequential baseline: make bench MINUTES=5
-	@$(UV) run --frozen --no-sync python bench/pipeline.py --minutes $${MINUTES:-5}
+bench: system-deps sync ## Pipeline (in pieces and whole) vs the whisperX recipe: make bench MINUTES=10
+	@$(UV) run --frozen --no-sync python bench/pipeline.py --minutes $${MINUTES:-10}

@@ -1,13 +1,16 @@
-"""Pipeline benchmark: upload-to-transcript through every service vs one warm process.
+"""Pipeline benchmark: upload-to-transcript through every service vs a plain whisperX recipe.
 
-    python bench/pipeline.py --minutes 5
+    python bench/pipeline.py --minutes 10 60
 
-Generates a two-voice recording of the given length, then
-1. the pipeline: nats-server and each service as its own process (as `make up` runs them),
-   the file uploaded through the REST API; wall time from upload to `done`, CPU-seconds and
-   peak RSS of every service, stage times from the services' logs;
-2. the baseline: the same models run one after the other in one warm process
-   (transcribe -> diarize -> assign speakers), with all cores to each.
+Generates a meeting of three voices (`--voices`) of each length, then
+1. the pipeline in pieces (the default) and without (`SECRETARY_CHUNK_TARGET_S=0`):
+   nats-server and each service as its own process (as `make up` runs them), the file
+   uploaded through the REST API; wall time from upload to `done`, time to the first
+   speaker-labelled text, CPU-seconds and peak RSS of every service;
+2. the plain reference a user would write, in one process with every core:
+   `whisperx.load_audio`, faster-whisper's batched pipeline with word timestamps on the same
+   Whisper model, `whisperx.diarize.DiarizationPipeline` on the same bundled pyannote
+   config, `whisperx.diarize.assign_word_speakers`.
 Prints a Markdown report (paste it into docs/benchmarks.md).
 """
 
@@ -15,9 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -42,20 +43,19 @@ def _proc_peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
-def make_recording(minutes: float, directory: Path) -> tuple[Path, Any]:
-    from secretary_testing.media import DIALOGUE, make_dialogue
+def make_recording(minutes: float, voices: int, directory: Path) -> tuple[Path, Any]:
+    from secretary_testing.meetings import MeetingPlan, VoiceRenderer, make_meeting
 
-    wav = directory / "meeting.wav"
-    one_round_s = 41.0
-    repeat = max(1, math.ceil(minutes * 60 / one_round_s))
-    truth = make_dialogue(wav, DIALOGUE, repeat=repeat)
-    return wav, truth
+    wav = directory / f"meeting-{minutes:g}.wav"
+    plan = MeetingPlan(f"bench-{minutes:g}", "en", voices, seed=31, minutes=minutes)
+    return wav, make_meeting(plan, wav, VoiceRenderer(directory / "voices"))
 
 
-def run_pipeline(media: Path, data_dir: Path) -> dict[str, Any]:
+def run_pipeline(media: Path, data_dir: Path, chunked: bool) -> dict[str, Any]:
     from secretary_cli.stack import Stack, free_port
 
-    stack = Stack(data_dir, free_port(), log_level="INFO")
+    env = {} if chunked else {"SECRETARY_CHUNK_TARGET_S": "0"}
+    stack = Stack(data_dir, free_port(), log_level="INFO", extra_env=env)
     stack.start()
     try:
         stack.wait_ready(timeout_s=600)
@@ -63,138 +63,216 @@ def run_pipeline(media: Path, data_dir: Path) -> dict[str, Any]:
         time.sleep(2)  # let every worker finish start-up before the clock starts
         cpu_before = {n: _proc_cpu_s(p.pid) for n, p in stack.processes.items()}
         started = time.monotonic()
+        first_text: list[float] = []
+
+        def seen(state: dict[str, Any]) -> None:
+            has_text = state.get("transcript_through_s") or state["status"] == "done"
+            if has_text and not first_text:
+                first_text.append(time.monotonic() - started)
+
         created = gateway.upload(media)
-        final = gateway.watch(created["id"], SPEECH_TIMEOUT_S, poll_s=0.2)
+        final = gateway.watch(created["id"], SPEECH_TIMEOUT_S, on_update=seen, poll_s=0.2)
         wall = time.monotonic() - started
         cpu = {n: _proc_cpu_s(p.pid) - cpu_before[n] for n, p in stack.processes.items()}
         rss = {n: _proc_peak_rss_mb(p.pid) for n, p in stack.processes.items()}
         transcript = json.loads(gateway.transcript(created["id"], "json"))
     finally:
         stack.stop()
-    stages: dict[str, float] = {}
-    for name in ("prepare", "asr", "diarize"):
-        log = (data_dir / "logs" / f"{name}.log").read_text()
-        for stage, seconds in re.findall(r"(\w+) finished .* seconds=([\d.]+)", log):
-            stages[stage] = float(seconds)
     return {
         "status": final["status"],
         "wall_s": wall,
+        "first_text_s": first_text[0] if first_text else wall,
         "cpu_s": cpu,
         "peak_rss_mb": rss,
-        "stage_s": stages,
         "transcript": transcript,
     }
 
 
-def run_baseline(wav: Path) -> dict[str, Any]:
-    """Runs in its own process so that its memory and CPU are its own."""
-    from secretary_asr.engine import Transcriber
+def run_reference(wav: Path) -> dict[str, Any]:
+    """The whisperX recipe, in its own process so that its memory and CPU are its own."""
+    import whisperx
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+    from secretary_asr.models import resolve_model
     from secretary_asr.settings import AsrSettings
-    from secretary_contracts import RecordingOptions
-    from secretary_diarize.engine import Diarizer
+    from secretary_diarize.bundle import bundled_pipeline_dir
     from secretary_diarize.settings import DiarizeSettings
-    from secretary_merge.alignment import merge_transcript
-    from secretary_runtime.audio import read_pcm16_wav
+    from whisperx.diarize import DiarizationPipeline, assign_word_speakers
 
     cores = os.cpu_count() or 1
-    transcriber = Transcriber(AsrSettings(cpu_threads=cores))
-    diarizer = Diarizer(DiarizeSettings(torch_threads=cores))
+    import torch
+
+    torch.set_num_threads(cores)
+    asr_settings, diarize_settings = AsrSettings(), DiarizeSettings()
 
     def cpu() -> float:
         usage = resource.getrusage(resource.RUSAGE_SELF)
         return usage.ru_utime + usage.ru_stime
 
-    times: dict[str, float] = {}
-    cpus: dict[str, float] = {}
+    model = WhisperModel(
+        resolve_model(asr_settings.model_path, asr_settings.model_cache_dir),
+        device="cpu",
+        compute_type="int8",
+        cpu_threads=cores,
+        local_files_only=True,
+    )
+    diarizer = DiarizationPipeline(
+        model_name=str(bundled_pipeline_dir(diarize_settings.model_cache_dir)), device="cpu"
+    )
     start_all, cpu_all = time.monotonic(), cpu()
-    audio = read_pcm16_wav(wav)
-    t, c = time.monotonic(), cpu()
-    words = transcriber.transcribe(audio, None, lambda _: None)
-    times["asr"], cpus["asr"] = time.monotonic() - t, cpu() - c
-    t, c = time.monotonic(), cpu()
-    turns = diarizer.diarize(audio, RecordingOptions(), lambda _: None)
-    times["diarize"], cpus["diarize"] = time.monotonic() - t, cpu() - c
-    t, c = time.monotonic(), cpu()
-    transcript = merge_transcript(words.language, words.duration_s, words.words, turns.turns)
-    times["merge"], cpus["merge"] = time.monotonic() - t, cpu() - c
+    audio = whisperx.load_audio(str(wav))
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        audio, batch_size=8, word_timestamps=True
+    )
+    result = {
+        "segments": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "text": s.text,
+                "words": [
+                    {"word": w.word, "start": w.start, "end": w.end, "score": w.probability}
+                    for w in s.words or []
+                ],
+            }
+            for s in segments
+        ]
+    }
+    labelled = assign_word_speakers(diarizer(audio), result)
+    wall, cpu_s = time.monotonic() - start_all, cpu() - cpu_all
     return {
-        "wall_s": time.monotonic() - start_all,
-        "cpu_s": cpu() - cpu_all,
-        "stage_s": times,
-        "stage_cpu_s": cpus,
+        "wall_s": wall,
+        "cpu_s": cpu_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "transcript": transcript.model_dump(mode="json"),
+        "transcript": {
+            "segments": [
+                {
+                    "text": s["text"],
+                    "words": [
+                        {"start": w["start"], "end": w["end"], "speaker": w.get("speaker")}
+                        for w in s["words"]
+                    ],
+                }
+                for s in labelled["segments"]
+            ]
+        },
     }
 
 
-def report(
-    minutes_audio: float, pipeline: dict[str, Any], baseline: dict[str, Any], truth: Any
-) -> str:
-    from secretary_testing.scoring import speaker_accuracy, word_error_rate
+def _scores(truth: Any, transcript: dict[str, Any]) -> tuple[float, float]:
+    from secretary_testing.scoring import word_error_rate, words_on_right_speaker
 
+    return (
+        word_error_rate(truth.utterances, transcript),
+        words_on_right_speaker(truth.truth_regions(), transcript),
+    )
+
+
+def report(
+    minutes_audio: float,
+    chunked: dict[str, Any],
+    whole: dict[str, Any],
+    reference: dict[str, Any],
+    truth: Any,
+) -> str:
     audio_s = minutes_audio * 60
-    p_cpu = sum(pipeline["cpu_s"].values())
+    runs = {"in pieces": chunked, "whole recording": whole, "whisperX reference": reference}
+    cpu = {k: sum(r["cpu_s"].values()) if isinstance(r["cpu_s"], dict) else r["cpu_s"]
+           for k, r in runs.items()}  # fmt: skip
+    scores = {
+        k: _scores(truth, r["transcript"]) if "transcript" in r else (float("nan"),) * 2
+        for k, r in runs.items()
+    }
+    peak = {
+        k: max(r["peak_rss_mb"].values()) if isinstance(r["peak_rss_mb"], dict)
+        else r["peak_rss_mb"]
+        for k, r in runs.items()
+    }  # fmt: skip
+    header = " | ".join(runs)
     lines = [
-        f"Recording: {audio_s / 60:.1f} min of generated two-voice English, "
+        f"Recording: {minutes_audio:.1f} min, {len(truth.speakers)} generated voices, "
         f"{os.cpu_count()} cores.",
         "",
-        "| | pipeline (services) | baseline (one process) |",
-        "| --- | --- | --- |",
-        f"| wall time | {pipeline['wall_s']:.1f} s | {baseline['wall_s']:.1f} s |",
-        f"| real-time factor | {pipeline['wall_s'] / audio_s:.3f} | "
-        f"{baseline['wall_s'] / audio_s:.3f} |",
-        f"| CPU-seconds | {p_cpu:.1f} | {baseline['cpu_s']:.1f} |",
-        f"| CPU-seconds per audio minute | {p_cpu / minutes_audio:.1f} | "
-        f"{baseline['cpu_s'] / minutes_audio:.1f} |",
-        f"| WER | {word_error_rate(truth, pipeline['transcript']):.3f} | "
-        f"{word_error_rate(truth, baseline['transcript']):.3f} |",
-        f"| words on the right speaker | {speaker_accuracy(truth, pipeline['transcript']):.1%} | "
-        f"{speaker_accuracy(truth, baseline['transcript']):.1%} |",
-        "",
-        f"Pipeline wall time / baseline: **{pipeline['wall_s'] / baseline['wall_s']:.2f}**",
-        "",
-        "| service | stage time | CPU-seconds | peak RSS |",
+        f"| | {header} |",
         "| --- | --- | --- | --- |",
-    ]
-    stage_of = {"prepare": "prepare", "asr": "asr", "diarize": "diarize", "merge": "merge"}
-    for name, cpu_s in pipeline["cpu_s"].items():
-        stage = pipeline["stage_s"].get(stage_of.get(name, ""), None)
-        shown = f"{stage:.1f} s" if stage is not None else "–"
-        lines.append(f"| {name} | {shown} | {cpu_s:.1f} | {pipeline['peak_rss_mb'][name]:.0f} MB |")
-    lines += [
+        "| wall time | " + " | ".join(f"{r['wall_s']:.1f} s" for r in runs.values()) + " |",
+        "| per audio minute | "
+        + " | ".join(f"{r['wall_s'] / minutes_audio:.2f} s" for r in runs.values())
+        + " |",
+        "| first speaker-labelled text | "
+        + " | ".join(f"{r.get('first_text_s', r['wall_s']):.1f} s" for r in runs.values())
+        + " |",
+        "| CPU-seconds per audio minute | "
+        + " | ".join(f"{c / minutes_audio:.1f}" for c in cpu.values())
+        + " |",
+        "| largest peak RSS (one process) | "
+        + " | ".join(f"{m:.0f} MB" for m in peak.values())
+        + " |",
+        "| WER | " + " | ".join(f"{w:.3f}" for w, _ in scores.values()) + " |",
+        "| words on the right speaker | "
+        + " | ".join(f"{a:.1%}" for _, a in scores.values())
+        + " |",
         "",
-        "| baseline stage | wall | CPU-seconds |",
-        "| --- | --- | --- |",
+        f"Wall time / reference: in pieces **{chunked['wall_s'] / reference['wall_s']:.2f}**,"
+        f" whole recording {whole['wall_s'] / reference['wall_s']:.2f}"
+        f" (real-time factor in pieces {chunked['wall_s'] / audio_s:.3f}).",
+        "",
+        "| service | CPU-s in pieces | peak RSS in pieces | CPU-s whole | peak RSS whole |",
+        "| --- | --- | --- | --- | --- |",
     ]
-    for stage, seconds in baseline["stage_s"].items():
-        lines.append(f"| {stage} | {seconds:.1f} s | {baseline['stage_cpu_s'][stage]:.1f} |")
-    lines.append(f"\nBaseline peak RSS: {baseline['peak_rss_mb']:.0f} MB")
+    for name in chunked["cpu_s"]:
+        lines.append(
+            f"| {name} | {chunked['cpu_s'][name]:.1f} | {chunked['peak_rss_mb'][name]:.0f} MB"
+            f" | {whole['cpu_s'].get(name, 0):.1f} | {whole['peak_rss_mb'].get(name, 0):.0f} MB |"
+        )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--baseline-only", metavar="WAV", help=argparse.SUPPRESS)
+    parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
+    parser.add_argument("--voices", type=int, default=3)
+    parser.add_argument(
+        "--no-reference", action="store_true", help="Skip the whisperX recipe (the longest run)."
+    )
+    parser.add_argument("--reference-only", metavar="WAV", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.baseline_only:
-        print(json.dumps(run_baseline(Path(args.baseline_only))))
+    if args.reference_only:
+        print(json.dumps(run_reference(Path(args.reference_only))))
         return
     os.environ.setdefault("PYANNOTE_METRICS_ENABLED", "false")
-    with tempfile.TemporaryDirectory(prefix="secretary-bench-") as scratch:
-        directory = Path(scratch)
-        wav, truth = make_recording(args.minutes, directory)
-        minutes_audio = (truth[-1].end + 0.6) / 60
-        print(f"generated {minutes_audio:.1f} min of audio", file=sys.stderr)
-        pipeline = run_pipeline(wav, directory / "stack")
-        baseline_run = subprocess.run(
-            [sys.executable, __file__, "--baseline-only", str(wav)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        baseline = json.loads(baseline_run.stdout.strip().splitlines()[-1])
-        print(report(minutes_audio, pipeline, baseline, truth))
+    for minutes in args.minutes:
+        with tempfile.TemporaryDirectory(prefix="secretary-bench-") as scratch:
+            directory = Path(scratch)
+            wav, truth = make_recording(minutes, args.voices, directory)
+            minutes_audio = truth.duration_s / 60
+            print(f"generated {minutes_audio:.1f} min of audio", file=sys.stderr)
+            chunked = run_pipeline(wav, directory / "chunked", chunked=True)
+            _progress("in pieces", minutes_audio, chunked)
+            whole = run_pipeline(wav, directory / "whole", chunked=False)
+            _progress("whole recording", minutes_audio, whole)
+            reference = {"wall_s": float("nan"), "cpu_s": float("nan"), "peak_rss_mb": 0.0}
+            if not args.no_reference:
+                reference_run = subprocess.run(
+                    [sys.executable, __file__, "--reference-only", str(wav)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                )
+                reference = json.loads(reference_run.stdout.strip().splitlines()[-1])
+            print(report(minutes_audio, chunked, whole, reference, truth), flush=True)
+
+
+def _progress(name: str, minutes_audio: float, run: dict[str, Any]) -> None:
+    """Each run's figures as soon as it ends, should a later one not."""
+    summary = {
+        "run": name,
+        "minutes": round(minutes_audio, 1),
+        "wall_s": round(run["wall_s"], 1),
+        "first_text_s": round(run["first_text_s"], 1),
+        "cpu_s": {k: round(v, 1) for k, v in run["cpu_s"].items()},
+        "peak_rss_mb": {k: round(v) for k, v in run["peak_rss_mb"].items()},
+    }
+    print(json.dumps(summary), file=sys.stderr, flush=True)
 
 
 if __name__ == "__main__":
