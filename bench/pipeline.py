@@ -1,6 +1,7 @@
 """Pipeline benchmark: upload-to-transcript through every service vs a plain whisperX recipe.
 
     python bench/pipeline.py --minutes 10 60
+    python bench/pipeline.py --minutes 180 --runs pieces
 
 Generates a meeting of three voices (`--voices`) of each length, then
 1. the pipeline in pieces (the default) and without (`SECRETARY_CHUNK_TARGET_S=0`):
@@ -167,63 +168,70 @@ def _scores(truth: Any, transcript: dict[str, Any]) -> tuple[float, float]:
     )
 
 
-def report(
-    minutes_audio: float,
-    chunked: dict[str, Any],
-    whole: dict[str, Any],
-    reference: dict[str, Any],
-    truth: Any,
-) -> str:
+RUN_NAMES = {"pieces": "in pieces", "whole": "whole recording", "reference": "whisperX reference"}
+
+
+def report(minutes_audio: float, runs: dict[str, dict[str, Any]], truth: Any) -> str:
+    """A Markdown table of the runs that were made, in the order they were asked for."""
     audio_s = minutes_audio * 60
-    runs = {"in pieces": chunked, "whole recording": whole, "whisperX reference": reference}
-    cpu = {k: sum(r["cpu_s"].values()) if isinstance(r["cpu_s"], dict) else r["cpu_s"]
-           for k, r in runs.items()}  # fmt: skip
-    scores = {
-        k: _scores(truth, r["transcript"]) if "transcript" in r else (float("nan"),) * 2
-        for k, r in runs.items()
-    }
-    peak = {
-        k: max(r["peak_rss_mb"].values()) if isinstance(r["peak_rss_mb"], dict)
-        else r["peak_rss_mb"]
-        for k, r in runs.items()
-    }  # fmt: skip
-    header = " | ".join(runs)
+
+    def per_run(cell: Any) -> str:
+        return "| " + " | ".join(cell(r) for r in runs.values()) + " |"
+
+    def total_cpu(r: dict[str, Any]) -> float:
+        return sum(r["cpu_s"].values()) if isinstance(r["cpu_s"], dict) else r["cpu_s"]
+
+    def peak(r: dict[str, Any]) -> float:
+        rss = r["peak_rss_mb"]
+        return max(rss.values()) if isinstance(rss, dict) else rss
+
+    scores = {name: _scores(truth, r["transcript"]) for name, r in runs.items()}
     lines = [
         f"Recording: {minutes_audio:.1f} min, {len(truth.speakers)} generated voices, "
         f"{os.cpu_count()} cores.",
         "",
-        f"| | {header} |",
-        "| --- | --- | --- | --- |",
-        "| wall time | " + " | ".join(f"{r['wall_s']:.1f} s" for r in runs.values()) + " |",
-        "| per audio minute | "
-        + " | ".join(f"{r['wall_s'] / minutes_audio:.2f} s" for r in runs.values())
-        + " |",
-        "| first speaker-labelled text | "
-        + " | ".join(f"{r.get('first_text_s', r['wall_s']):.1f} s" for r in runs.values())
-        + " |",
-        "| CPU-seconds per audio minute | "
-        + " | ".join(f"{c / minutes_audio:.1f}" for c in cpu.values())
-        + " |",
-        "| largest peak RSS (one process) | "
-        + " | ".join(f"{m:.0f} MB" for m in peak.values())
-        + " |",
-        "| WER | " + " | ".join(f"{w:.3f}" for w, _ in scores.values()) + " |",
+        "| | " + " | ".join(RUN_NAMES[name] for name in runs) + " |",
+        "| --- " * (len(runs) + 1) + "|",
+        "| wall time " + per_run(lambda r: f"{r['wall_s']:.1f} s"),
+        "| per audio minute " + per_run(lambda r: f"{r['wall_s'] / minutes_audio:.2f} s"),
+        "| first speaker-labelled text "
+        + per_run(lambda r: f"{r.get('first_text_s', r['wall_s']):.1f} s"),
+        "| CPU-seconds per audio minute "
+        + per_run(lambda r: f"{total_cpu(r) / minutes_audio:.1f}"),
+        "| largest peak RSS (one process) " + per_run(lambda r: f"{peak(r):.0f} MB"),
+        "| WER | " + " | ".join(f"{wer:.3f}" for wer, _ in scores.values()) + " |",
         "| words on the right speaker | "
-        + " | ".join(f"{a:.1%}" for _, a in scores.values())
+        + " | ".join(f"{right:.1%}" for _, right in scores.values())
         + " |",
         "",
-        f"Wall time / reference: in pieces **{chunked['wall_s'] / reference['wall_s']:.2f}**,"
-        f" whole recording {whole['wall_s'] / reference['wall_s']:.2f}"
-        f" (real-time factor in pieces {chunked['wall_s'] / audio_s:.3f}).",
-        "",
-        "| service | CPU-s in pieces | peak RSS in pieces | CPU-s whole | peak RSS whole |",
-        "| --- | --- | --- | --- | --- |",
     ]
-    for name in chunked["cpu_s"]:
-        lines.append(
-            f"| {name} | {chunked['cpu_s'][name]:.1f} | {chunked['peak_rss_mb'][name]:.0f} MB"
-            f" | {whole['cpu_s'].get(name, 0):.1f} | {whole['peak_rss_mb'].get(name, 0):.0f} MB |"
+    if "reference" in runs:
+        ratios = ", ".join(
+            f"{RUN_NAMES[name]} **{r['wall_s'] / runs['reference']['wall_s']:.2f}**"
+            for name, r in runs.items()
+            if name != "reference"
         )
+        lines += [f"Wall time / reference: {ratios}.", ""]
+    lines.append(
+        "Real-time factor: "
+        + ", ".join(f"{RUN_NAMES[name]} {r['wall_s'] / audio_s:.3f}" for name, r in runs.items())
+        + "."
+    )
+    services = [name for name in ("pieces", "whole") if name in runs]
+    if services:
+        lines += ["", "| service | " + " | ".join(
+            f"CPU-s {RUN_NAMES[n]} | peak RSS {RUN_NAMES[n]}" for n in services
+        ) + " |", "| --- " * (2 * len(services) + 1) + "|"]  # fmt: skip
+        for service in runs[services[0]]["cpu_s"]:
+            lines.append(
+                f"| {service} | "
+                + " | ".join(
+                    f"{runs[n]['cpu_s'].get(service, 0):.1f} | "
+                    f"{runs[n]['peak_rss_mb'].get(service, 0):.0f} MB"
+                    for n in services
+                )
+                + " |"
+            )
     return "\n".join(lines)
 
 
@@ -232,7 +240,11 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, nargs="+", default=[10.0])
     parser.add_argument("--voices", type=int, default=3)
     parser.add_argument(
-        "--no-reference", action="store_true", help="Skip the whisperX recipe (the longest run)."
+        "--runs",
+        nargs="+",
+        choices=list(RUN_NAMES),
+        default=list(RUN_NAMES),
+        help="Which runs to make (the reference is the longest).",
     )
     parser.add_argument("--reference-only", metavar="WAV", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -246,20 +258,24 @@ def main() -> None:
             wav, truth = make_recording(minutes, args.voices, directory)
             minutes_audio = truth.duration_s / 60
             print(f"generated {minutes_audio:.1f} min of audio", file=sys.stderr)
-            chunked = run_pipeline(wav, directory / "chunked", chunked=True)
-            _progress("in pieces", minutes_audio, chunked)
-            whole = run_pipeline(wav, directory / "whole", chunked=False)
-            _progress("whole recording", minutes_audio, whole)
-            reference = {"wall_s": float("nan"), "cpu_s": float("nan"), "peak_rss_mb": 0.0}
-            if not args.no_reference:
-                reference_run = subprocess.run(
-                    [sys.executable, __file__, "--reference-only", str(wav)],
-                    check=True,
-                    capture_output=True,
-                    text=True,
-                )
-                reference = json.loads(reference_run.stdout.strip().splitlines()[-1])
-            print(report(minutes_audio, chunked, whole, reference, truth), flush=True)
+            runs: dict[str, dict[str, Any]] = {}
+            for name in args.runs:
+                runs[name] = _run(name, wav, directory)
+                _progress(RUN_NAMES[name], minutes_audio, runs[name])
+            print(report(minutes_audio, runs, truth), flush=True)
+
+
+def _run(name: str, wav: Path, directory: Path) -> dict[str, Any]:
+    if name != "reference":
+        return run_pipeline(wav, directory / name, chunked=name == "pieces")
+    reference_run = subprocess.run(
+        [sys.executable, __file__, "--reference-only", str(wav)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(reference_run.stdout.strip().splitlines()[-1])
+    return result
 
 
 def _progress(name: str, minutes_audio: float, run: dict[str, Any]) -> None:
@@ -268,11 +284,17 @@ def _progress(name: str, minutes_audio: float, run: dict[str, Any]) -> None:
         "run": name,
         "minutes": round(minutes_audio, 1),
         "wall_s": round(run["wall_s"], 1),
-        "first_text_s": round(run["first_text_s"], 1),
-        "cpu_s": {k: round(v, 1) for k, v in run["cpu_s"].items()},
-        "peak_rss_mb": {k: round(v) for k, v in run["peak_rss_mb"].items()},
+        "first_text_s": round(run.get("first_text_s", run["wall_s"]), 1),
+        "cpu_s": _rounded(run["cpu_s"], 1),
+        "peak_rss_mb": _rounded(run["peak_rss_mb"], 0),
     }
     print(json.dumps(summary), file=sys.stderr, flush=True)
+
+
+def _rounded(figures: dict[str, float] | float, digits: int) -> dict[str, float] | float:
+    if isinstance(figures, dict):
+        return {k: round(v, digits) for k, v in figures.items()}
+    return round(figures, digits)
 
 
 if __name__ == "__main__":
