@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from secretary_diarize import clustering
 from secretary_diarize.clustering import (
     SpectralClustering,
     eigengap_count,
+    laplacian_spectrum,
     merge_similar_clusters,
     neighbour_count,
+    pruned_affinity,
+    smallest_laplacian_spectrum,
+    sparse_pruned_affinity,
     spectral_labels,
 )
 
@@ -48,6 +53,28 @@ def test_bounds_and_a_given_count_are_honoured() -> None:
     assert len(np.unique(spectral_labels(embeddings, max_clusters=2))) == 2
     values = np.array([0.0, 0.01, 0.02, 0.9, 0.95, 1.0])
     assert eigengap_count(values, 1, 5) == 3
+
+
+def test_a_long_recording_s_sparse_graph_is_the_dense_one_and_clusters_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    embeddings, truth = voices([60, 25, 40, 12])
+    unit = embeddings / np.linalg.norm(embeddings, axis=1, keepdims=True)
+    neighbours = neighbour_count(len(unit), 0.05, 6)
+    dense = pruned_affinity(unit @ unit.T, neighbours)
+    graph = sparse_pruned_affinity(unit, neighbours, block_rows=50)
+    np.testing.assert_allclose(graph.toarray(), dense, atol=1e-12)
+    dense_values, _ = laplacian_spectrum(dense)
+    sparse_values, _ = smallest_laplacian_spectrum(graph, 8)
+    np.testing.assert_allclose(sparse_values, dense_values[:8], atol=1e-8)
+
+    everywhere_dense = spectral_labels(embeddings, neighbours=neighbours)
+    monkeypatch.setattr(clustering, "SPARSE_FROM", 0)
+    everywhere_sparse = spectral_labels(embeddings, neighbours=neighbours)
+    assert len(np.unique(everywhere_sparse)) == 4
+    assert agreement(everywhere_sparse, everywhere_dense) == 1.0
+    assert agreement(everywhere_sparse, truth) > 0.99
+    assert len(np.unique(spectral_labels(embeddings, num_clusters=6))) == 6
 
 
 def test_one_voice_split_in_two_is_merged_back() -> None:
