@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from secretary_contracts import RecordingOptions, SpeakerTurn
 from secretary_diarize.bundle import bundled_pipeline_dir
-from secretary_diarize.engine import Diarizer
+from secretary_diarize.engine import CPU_SEGMENTATION_BATCH, Diarizer
 from secretary_diarize.pieces import PIECE_MARGIN_S, PieceAnalysis
 from secretary_diarize.settings import DiarizeSettings
 from secretary_runtime.audio import read_pcm16_wav
@@ -133,3 +133,14 @@ def test_a_recording_in_pieces_is_labelled_as_the_whole(
         before = {t.speaker for t in result.turns if abs(t.end - cut) < 0.02}
         after = {t.speaker for t in result.turns if abs(t.start - cut) < 0.02}
         assert not (before and after) or before & after, (cut, before, after)
+
+
+def test_segmentation_batches_are_sized_for_the_device(diarizer: Diarizer) -> None:
+    assert diarizer.device.type == "cpu"
+    assert diarizer.pipeline.segmentation_batch_size == CPU_SEGMENTATION_BATCH
+    chosen = diarizer.settings.model_copy(update={"segmentation_batch_size": 16})
+    try:
+        diarizer._tune(chosen)
+        assert diarizer.pipeline.segmentation_batch_size == 16
+    finally:
+        diarizer._tune(diarizer.settings)

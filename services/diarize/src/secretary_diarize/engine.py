@@ -33,6 +33,10 @@ logger = logging.getLogger(__name__)
 SAMPLE_RATE = AUDIO_SAMPLE_RATE
 # pyannote reports these steps through its hook; their share of the total work on CPU.
 STEP_WEIGHTS = {"segmentation": 0.35, "speaker_counting": 0.05, "embeddings": 0.55}
+# Segmentation windows per forward pass: a GPU wants large batches; on a CPU a batch only
+# multiplies the SincNet front end's activations (about 11 MB per ten-second window).
+CPU_SEGMENTATION_BATCH = 8
+GPU_SEGMENTATION_BATCH = 32
 
 
 def load_pipeline(settings: DiarizeSettings) -> Any:
@@ -89,7 +93,9 @@ class Diarizer:
         return choice
 
     def _tune(self, settings: DiarizeSettings) -> None:
-        self.pipeline.segmentation_batch_size = settings.segmentation_batch_size
+        self.pipeline.segmentation_batch_size = settings.segmentation_batch_size or (
+            CPU_SEGMENTATION_BATCH if self.device.type == "cpu" else GPU_SEGMENTATION_BATCH
+        )
         self.pipeline.embedding_batch_size = settings.embedding_batch_size
 
     def diarize(
