@@ -22,6 +22,7 @@ from secretary_contracts import (
     SpeakerTurn,
     SpeakerVoice,
 )
+from secretary_runtime.memory import fix_mmap_threshold
 
 from secretary_diarize.bundle import bundled_pipeline_dir
 from secretary_diarize.clustering import SpectralClustering
@@ -61,6 +62,7 @@ class Diarizer:
         self.settings = settings
         if settings.torch_threads:
             torch.set_num_threads(settings.torch_threads)
+        fix_mmap_threshold(settings.mmap_threshold_mib)
         self.device = resolve_device(settings.device)
         source = settings.pipeline_path or str(bundled_pipeline_dir(settings.model_cache_dir))
         pipeline = load_pipeline(settings)
