@@ -32,9 +32,9 @@ class DiarizeSettings(ServiceSettings):
         default=2,
         ge=0,
         description="Tensors of at least this many MiB are returned to the system when freed"
-        " (glibc's M_MMAP_THRESHOLD, fixed); 0 = glibc's own moving threshold. 2 lowers a"
-        " piece's peak by about 300 MB (1.7 to 1.4 GB) for at most a tenth more CPU (docs/"
-        "benchmarks.md).",
+        " (glibc's M_MMAP_THRESHOLD, fixed); 0 = glibc's own moving threshold. 2 kept a"
+        " 3-hour meeting's diarize peak at 1546 MB instead of 2143 MB, for about a third more"
+        " diarize CPU time (docs/benchmarks.md): 0 where memory is plentiful.",
     )
     embedding_batch_size: int = Field(default=32, ge=1, description="Embedding batch size.")
     segmentation_batch_size: int = Field(
