@@ -4,7 +4,6 @@ and the peak it reports."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 
 logger = logging.getLogger(__name__)
@@ -19,10 +18,8 @@ def fix_mmap_threshold(mib: int) -> bool:
     heap that fragments and stays resident. False where the C library is not glibc."""
     if mib <= 0:
         return False
-    name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name or "libc.so.6")
-        mallopt = libc.mallopt
+        mallopt = ctypes.CDLL(None).mallopt  # the C library already loaded in this process
     except (OSError, AttributeError):
         logger.info("no mallopt in this C library: the allocator keeps its own thresholds")
         return False
