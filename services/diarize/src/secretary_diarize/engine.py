@@ -28,6 +28,16 @@ from secretary_diarize.bundle import bundled_pipeline_dir
 from secretary_diarize.clustering import SpectralClustering
 from secretary_diarize.pieces import PieceAnalysis, analyse_piece, cluster_pieces
 from secretary_diarize.settings import DiarizeSettings
+from secretary_diarize.turn_voices import (
+    MERGE_AT,
+    Embed,
+    Stretches,
+    TurnVoice,
+    measure_stretches,
+    measure_turns,
+    relabel,
+    turn_voices,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +80,8 @@ class Diarizer:
             raise RuntimeError(f"no diarization pipeline could be loaded from {source}")
         self.pipeline: Any = pipeline
         self.clustering = self._choose_clustering(settings)
+        # a pipeline of one's own keeps its output as it is
+        self.judges_turns = settings.judge_turns_by_voice and self.clustering == "spectral"
         self._tune(settings)
         self.pipeline.to(self.device)
         logger.info(
@@ -133,23 +145,71 @@ class Diarizer:
             output = self.pipeline(
                 {"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **speaker_bounds
             )
+            turns, voices = speaker_turns(output), speaker_voices(output)
+            if self.judges_turns:
+                measured = measure_turns(turns, audio, pipeline_embedder(self.pipeline))
+                turns, voices = judge_turns(turns, voices, measured, options)
         return DiarizationResult(
-            duration_s=round(len(audio) / SAMPLE_RATE, 3),
-            turns=speaker_turns(output),
-            voices=speaker_voices(output),
+            duration_s=round(len(audio) / SAMPLE_RATE, 3), turns=turns, voices=voices
         )
 
     def analyse_piece(
         self, audio: npt.NDArray[np.float32], offset_s: float, start_s: float, end_s: float
     ) -> PieceAnalysis:
-        """One piece of a long recording, up to clustering (see `pieces`)."""
-        return analyse_piece(self.pipeline, audio, offset_s, start_s, end_s)
+        """One piece of a long recording, up to clustering (see `pieces`); where turns are
+        judged by voice, with the voices of its own speech under its own labels, measured
+        while its audio is at hand."""
+        analysis = analyse_piece(self.pipeline, audio, offset_s, start_s, end_s)
+        if self.judges_turns:
+            with torch.inference_mode():
+                own = cluster_pieces(self.pipeline, [analysis], RecordingOptions())
+                analysis.stretches = measure_stretches(
+                    own.turns, audio, pipeline_embedder(self.pipeline), offset_s
+                )
+        return analysis
 
     def cluster_pieces(
         self, pieces: list[PieceAnalysis], options: RecordingOptions
     ) -> DiarizationResult:
         with torch.inference_mode():
-            return cluster_pieces(self.pipeline, pieces, options)
+            result = cluster_pieces(self.pipeline, pieces, options)
+        stretches = Stretches.join([p.stretches for p in pieces])
+        if not self.judges_turns or not len(stretches.spans):
+            return result
+        turns, voices = judge_turns(
+            result.turns, result.voices, turn_voices(result.turns, stretches), options
+        )
+        return result.model_copy(update={"turns": turns, "voices": voices})
+
+
+def pipeline_embedder(pipeline: Any) -> Embed:
+    """The pipeline's own speaker embedding model, for one stretch of audio."""
+    embedding = pipeline._embedding
+
+    def embed(samples: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+        waveform = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
+        return np.asarray(embedding(waveform[None, None])[0], dtype=np.float64)
+
+    return embed
+
+
+def judge_turns(
+    turns: list[SpeakerTurn],
+    voices: list[SpeakerVoice],
+    measured: list[TurnVoice | None],
+    options: RecordingOptions,
+    merge_at: float | None = MERGE_AT,
+) -> tuple[list[SpeakerTurn], list[SpeakerVoice]]:
+    """Turns regrouped by their own voices (`turn_voices`); a speaker count the user gave
+    is kept, and no fewer speakers than a minimum they gave."""
+    if options.num_speakers:
+        merge_at, keep = None, options.num_speakers
+    else:
+        keep = max(1, options.min_speakers or 1)
+    judged, remaining = relabel(turns, measured, voices, merge_at, keep)
+    if len({t.speaker for t in judged}) < min(keep, len({t.speaker for t in turns})):
+        return turns, voices
+    return judged, remaining
 
 
 def speaker_voices(output: Any) -> list[SpeakerVoice]:

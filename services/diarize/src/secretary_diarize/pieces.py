@@ -11,7 +11,7 @@ that piece alone) gives the provisional labels that the transcript so far is sho
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,8 @@ from secretary_contracts import (
     SpeakerTurn,
     SpeakerVoice,
 )
+
+from secretary_diarize.turn_voices import Stretches
 
 WINDOWS = ("segmentations", "count")
 PIECE_MARGIN_S = 5.0
@@ -45,6 +47,8 @@ class PieceAnalysis:
     segmentations: SlidingWindowFeature
     count: SlidingWindowFeature
     embeddings: npt.NDArray[np.float32]
+    stretches: Stretches = field(default_factory=Stretches.empty)
+    """Its own speech's voices, for the turns to be judged by (`turn_voices`)."""
 
     def to_bytes(self) -> bytes:
         arrays: dict[str, Any] = {
@@ -52,6 +56,8 @@ class PieceAnalysis:
             "segmentations": self.segmentations.data.astype(np.uint8),
             "count": self.count.data.astype(np.int8),
             "embeddings": self.embeddings.astype(np.float32),
+            "stretch_spans": self.stretches.spans,
+            "stretch_vectors": self.stretches.vectors.astype(np.float32),
         }
         for name, feature in zip(WINDOWS, (self.segmentations, self.count), strict=True):
             window = feature.sliding_window
@@ -76,6 +82,13 @@ class PieceAnalysis:
                 segmentations=feature("segmentations", np.float32),
                 count=feature("count", np.int8),
                 embeddings=stored["embeddings"].astype(np.float32),
+                # a piece stored by a release that measured no stretches reads as none
+                stretches=Stretches(
+                    stored["stretch_spans"].astype(np.float64),
+                    stored["stretch_vectors"].astype(np.float64),
+                )
+                if "stretch_spans" in stored
+                else Stretches.empty(),
             )
 
 

@@ -50,6 +50,12 @@ class DiarizeSettings(ServiceSettings):
         " community-1), `auto` = spectral for the bundled pipeline, the pipeline's own for"
         " `SECRETARY_PIPELINE_PATH`.",
     )
+    judge_turns_by_voice: bool = Field(
+        default=True,
+        description="With spectral clustering: once the turns are known, embed each turn's own"
+        " speech and regroup the turns around those voices, merging speakers whose turns sound"
+        " alike (see docs/benchmarks.md). Costs one more embedding pass over the speech.",
+    )
     max_auto_speakers: int = Field(
         default=20, ge=2, le=50, description="The most speakers the spectral count considers."
     )
