@@ -261,14 +261,65 @@ def infer_all(
 # ---------------------------------------------------------------- clustering and scoring
 
 
-def diarize_cached(
-    pipeline: Any, clustering: Any, truth: Truth, wav: Path, inference: Inference
-) -> tuple[list[Any], float]:
-    """pyannote's own pipeline, with this clustering, on the cached segmentation/embeddings."""
-    import torch
-    from secretary_diarize.engine import speaker_turns
+@dataclass(frozen=True)
+class Judge:
+    """Turns judged again by their own voices (`secretary_diarize.turn_voices`)."""
 
-    pipeline.clustering = clustering
+    min_own_speech_s: float
+    merge_at: float | None
+
+
+@dataclass(frozen=True)
+class Method:
+    build: Callable[[], Any]
+    judge: Judge | None = None
+
+
+class MemoEmbedder:
+    """The pipeline's embedder, remembering each stretch's embedding and what it cost, so a
+    grid of methods embeds a turn once and is still charged for it every time."""
+
+    def __init__(self, embed: Callable[[Any], Any], audio: Any) -> None:
+        self.embed, self.audio = embed, audio
+        self.memo: dict[tuple[int, int], tuple[Any, float]] = {}
+        self.charged = 0.0
+        """CPU-seconds of every embedding asked for, as if each were computed afresh."""
+        self.computed = 0.0
+        """CPU-seconds actually spent embedding."""
+
+    def __call__(self, samples: Any) -> Any:
+        key = (int(samples.__array_interface__["data"][0]), len(samples))
+        if key not in self.memo:
+            started = time.process_time()
+            self.memo[key] = (self.embed(samples), time.process_time() - started)
+            self.computed += self.memo[key][1]
+        vector, cost = self.memo[key]
+        self.charged += cost
+        return vector
+
+
+def diarize_cached(
+    pipeline: Any,
+    method: Method,
+    truth: Truth,
+    wav: Path,
+    inference: Inference,
+    embedders: dict[str, MemoEmbedder] | None = None,
+) -> tuple[list[Any], float]:
+    """pyannote's own pipeline, with this clustering, on the cached segmentation/embeddings;
+    then, for a judging method, the turns judged by their own voices as the service does."""
+    import torch
+    from secretary_contracts import RecordingOptions
+    from secretary_diarize.engine import (
+        judge_turns,
+        pipeline_embedder,
+        speaker_turns,
+        speaker_voices,
+    )
+    from secretary_diarize.turn_voices import measure_turns
+    from secretary_runtime.audio import read_pcm16_wav
+
+    pipeline.clustering = method.build()
     pipeline._expects_num_speakers = False
     pipeline.get_segmentations = lambda file, hook=None: inference.segmentations
     pipeline.get_embeddings = lambda *args, **kwargs: inference.embeddings
@@ -276,7 +327,25 @@ def diarize_cached(
     started = time.process_time()
     with torch.inference_mode():
         output = pipeline(file)
-    return speaker_turns(output), time.process_time() - started
+    turns = speaker_turns(output)
+    cpu_s = time.process_time() - started
+    if method.judge is not None:
+        embedders = {} if embedders is None else embedders
+        if truth.name not in embedders:
+            embedders[truth.name] = MemoEmbedder(pipeline_embedder(pipeline), read_pcm16_wav(wav))
+        embed = embedders[truth.name]
+        charged, computed, started = embed.charged, embed.computed, time.process_time()
+        with torch.inference_mode():
+            measured = measure_turns(
+                turns, embed.audio, embed, min_own_speech_s=method.judge.min_own_speech_s
+            )
+            turns, _ = judge_turns(
+                turns, speaker_voices(output), measured, RecordingOptions(), method.judge.merge_at
+            )
+        # the regrouping's own work, and every embedding as if computed afresh
+        spent = time.process_time() - started - (embed.computed - computed)
+        cpu_s += spent + embed.charged - charged
+    return turns, cpu_s
 
 
 def score(
@@ -352,7 +421,7 @@ def objective(summary: dict[str, float]) -> float:
     return summary["exact"] + summary["words"] - summary["der"]
 
 
-def methods(today: Any) -> dict[str, Callable[[], Any]]:
+def methods(today: Any) -> dict[str, Method]:
     from pyannote.audio.pipelines.clustering import AgglomerativeClustering
     from secretary_diarize.clustering import SpectralClustering
 
@@ -371,9 +440,11 @@ def methods(today: Any) -> dict[str, Callable[[], Any]]:
             neighbour_share=share, refine=refine, merge_similarity=merge
         )
 
-    chosen: dict[str, Callable[[], Any]] = {"agglomerative 0.70, min cluster 12": lambda: today}
+    chosen = {"agglomerative 0.70, min cluster 12": Method(lambda: today)}
     for threshold in (0.5, 0.55, 0.6):
-        chosen[f"agglomerative {threshold:.2f}, min cluster 2"] = agglomerative(threshold, 2)
+        chosen[f"agglomerative {threshold:.2f}, min cluster 2"] = Method(
+            agglomerative(threshold, 2)
+        )
     for share in (0.02, 0.04, 0.06, 0.1):
         for refine in (False, True):
             for merge in (None, 0.9):
@@ -381,7 +452,17 @@ def methods(today: Any) -> dict[str, Callable[[], Any]]:
                     f"spectral, neighbours {share:.0%}"
                     f"{', refined' if refine else ''}{f', merge > {merge}' if merge else ''}"
                 )
-                chosen[name] = spectral(share, refine, merge)
+                chosen[name] = Method(spectral(share, refine, merge))
+                if share != 0.02 or not refine:
+                    continue
+                for own in (0.5, 1.0):
+                    for merge_at in (None, 0.8, 0.85, 0.9):
+                        judged = f"{name}, turns judged (own speech ≥ {own:g} s" + (
+                            f", merge ≥ {merge_at})" if merge_at else ")"
+                        )
+                        chosen[judged] = Method(
+                            spectral(share, refine, merge), Judge(own, merge_at)
+                        )
     return chosen
 
 
@@ -422,16 +503,19 @@ def main() -> None:
     print(f"corpus: {len(corpus)} meetings in {time.monotonic() - started:.0f} s", flush=True)
     results: dict[str, list[Score]] = {}
     inference_cpu: dict[str, dict[str, float]] = {}
+    embedders: dict[str, MemoEmbedder] = {}
     for step in (float(s) for s in args.steps.split(",")):
         inferred = infer_all(corpus, args.work, cache_dir, args.jobs, step)
         pipeline = _load_pipeline(str(cache_dir), step)
         today = pipeline.clustering
-        for method, build in methods(today).items():
+        for method, chosen in methods(today).items():
             name = f"{method}, step {step:g}"
             inference_cpu[name] = {n: i.cpu_s for n, i in inferred.items()}
             results[name] = []
             for truth, wav in corpus:
-                turns, cpu_s = diarize_cached(pipeline, build(), truth, wav, inferred[truth.name])
+                turns, cpu_s = diarize_cached(
+                    pipeline, chosen, truth, wav, inferred[truth.name], embedders
+                )
                 results[name].append(score(name, truth, turns, cpu_s))
         print(f"  step {step:g} scored", flush=True)
 
