@@ -117,7 +117,8 @@ def test_a_recording_in_pieces_is_labelled_as_the_whole(
     for start, end in itertools.pairwise(cuts):
         offset = max(0.0, start - PIECE_MARGIN_S)
         span = audio[int(offset * 16000) : int((end + PIECE_MARGIN_S) * 16000)]
-        analysed = diarizer.analyse_piece(span, offset, start, end)
+        analysed, own = diarizer.analyse_piece(span, offset, start, end, RecordingOptions())
+        assert own.turns and all(start <= t.start and t.end <= end for t in own.turns)
         pieces.append(PieceAnalysis.from_bytes(analysed.to_bytes()))
         assert len(pieces[-1].stretches.spans) > 0  # its own speech's voices, kept
     result = diarizer.cluster_pieces(pieces, RecordingOptions())

@@ -154,25 +154,37 @@ class Diarizer:
         )
 
     def analyse_piece(
-        self, audio: npt.NDArray[np.float32], offset_s: float, start_s: float, end_s: float
-    ) -> PieceAnalysis:
-        """One piece of a long recording, up to clustering (see `pieces`); where turns are
-        judged by voice, with the voices of its own speech under its own labels, measured
-        while its audio is at hand."""
+        self,
+        audio: npt.NDArray[np.float32],
+        offset_s: float,
+        start_s: float,
+        end_s: float,
+        options: RecordingOptions,
+    ) -> tuple[PieceAnalysis, DiarizationResult]:
+        """One piece of a long recording up to clustering (see `pieces`), and the piece's
+        own result under its own labels, for the transcript so far. Where turns are judged
+        by voice, the voices of the piece's own speech are measured while its audio is at
+        hand, kept in the analysis for the final clustering."""
         analysis = analyse_piece(self.pipeline, audio, offset_s, start_s, end_s)
-        if self.judges_turns:
-            with torch.inference_mode():
-                own = cluster_pieces(self.pipeline, [analysis], RecordingOptions())
+        with torch.inference_mode():
+            own = cluster_pieces(self.pipeline, [analysis], options)
+            if self.judges_turns:
                 analysis.stretches = measure_stretches(
                     own.turns, audio, pipeline_embedder(self.pipeline), offset_s
                 )
-        return analysis
+        return analysis, self._judged(own, [analysis], options)
 
     def cluster_pieces(
         self, pieces: list[PieceAnalysis], options: RecordingOptions
     ) -> DiarizationResult:
         with torch.inference_mode():
             result = cluster_pieces(self.pipeline, pieces, options)
+        return self._judged(result, pieces, options)
+
+    def _judged(
+        self, result: DiarizationResult, pieces: list[PieceAnalysis], options: RecordingOptions
+    ) -> DiarizationResult:
+        """The pieces' turns judged by the voices their pieces measured."""
         stretches = Stretches.join([p.stretches for p in pieces])
         if not self.judges_turns or not len(stretches.spans):
             return result
@@ -206,10 +218,7 @@ def judge_turns(
         merge_at, keep = None, options.num_speakers
     else:
         keep = max(1, options.min_speakers or 1)
-    judged, remaining = relabel(turns, measured, voices, merge_at, keep)
-    if len({t.speaker for t in judged}) < min(keep, len({t.speaker for t in turns})):
-        return turns, voices
-    return judged, remaining
+    return relabel(turns, measured, voices, merge_at, keep)
 
 
 def speaker_voices(output: Any) -> list[SpeakerVoice]:

@@ -129,13 +129,15 @@ class DiarizeWorker:
         )
         offset_s = max(0.0, chunk.start_s - PIECE_MARGIN_S)
         audio = await read_pcm16_span(js, event.audio, offset_s, chunk.end_s + PIECE_MARGIN_S)
-        analysis = await self.model_thread.run(
-            self.diarizer.analyse_piece, audio, offset_s, chunk.start_s, chunk.end_s
+        analysis, provisional = await self.model_thread.run(
+            self.diarizer.analyse_piece,
+            audio,
+            offset_s,
+            chunk.start_s,
+            chunk.end_s,
+            event.options,
         )
         del audio
-        provisional = await self.model_thread.run(
-            self.diarizer.cluster_pieces, [analysis], event.options
-        )
         store = await js.object_store(BUCKETS.artifacts)
         await store.put(
             chunk_artifact_name(event.recording_id, EMBEDDINGS, chunk.index), analysis.to_bytes()
