@@ -56,7 +56,7 @@ def test_one_voice_split_in_two_becomes_one_speaker_and_two_voices_stay_two() ->
     first = [TurnVoice(direction(0, 0.05, s), 4.0) for s in range(6)]
     second = [TurnVoice(direction(1, 0.05, s), 4.0) for s in range(6, 9)]
     labels = [0, 0, 0, 2, 2, 2, 1, 1, 1]
-    assert regroup(first + second, labels) == [0, 0, 0, 0, 0, 0, 1, 1, 1]  # a tie: the earlier
+    assert regroup(first + second, labels) == [0, 0, 0, 0, 0, 0, 1, 1, 1]  # the later label joins
     # merging stops at the number of speakers asked for
     assert len(set(regroup(first + second, labels, keep=3))) == 3
 

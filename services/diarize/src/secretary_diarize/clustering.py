@@ -33,6 +33,11 @@ def _normalise(embeddings: FloatArray) -> FloatArray:
     return embeddings / np.maximum(norms, 1e-12)
 
 
+def _renumber(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Labels 0..k−1 in the order of their values."""
+    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+
+
 def pruned_affinity(similarity: FloatArray, neighbours: int) -> FloatArray:
     """Each row keeps its `neighbours` strongest similarities, then the graph is symmetric."""
     n = len(similarity)
@@ -146,7 +151,64 @@ def spectral_labels(
     if count <= 1:
         return np.zeros(n, dtype=np.int64)
     labels = KMeans(n_clusters=count, n_init=10, random_state=0).fit_predict(vectors[:, :count])
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    return _renumber(labels)
+
+
+def _centroids(
+    unit: FloatArray, labels: npt.NDArray[np.int64], weights: FloatArray | None = None
+) -> FloatArray:
+    """Each present label's (weighted) mean direction, in the order of `np.unique`."""
+    if weights is None:
+        means = [unit[labels == k].mean(axis=0) for k in np.unique(labels)]
+    else:
+        means = [
+            (unit[labels == k] * weights[labels == k, None]).sum(axis=0) for k in np.unique(labels)
+        ]
+    return _normalise(np.vstack(means))
+
+
+def nearest_centroid_labels(
+    unit: FloatArray,
+    labels: npt.NDArray[np.int64],
+    weights: FloatArray | None = None,
+    iterations: int = 5,
+    keep: int = 1,
+) -> npt.NDArray[np.int64]:
+    """Cosine k-means from `labels` on unit vectors, each weighted: every vector moves to its
+    nearest centroid until nothing moves, never leaving fewer than `keep` clusters. Labels
+    keep their values."""
+    labels = np.asarray(labels)
+    for _ in range(iterations):
+        present = np.unique(labels)
+        if len(present) < 2:
+            break
+        moved = present[np.argmax(unit @ _centroids(unit, labels, weights).T, axis=1)]
+        if np.array_equal(moved, labels) or len(np.unique(moved)) < min(keep, len(present)):
+            break
+        labels = moved
+    return labels
+
+
+def merge_alike_clusters(
+    unit: FloatArray,
+    labels: npt.NDArray[np.int64],
+    similarity: float,
+    keep: int = 1,
+    weights: FloatArray | None = None,
+) -> npt.NDArray[np.int64]:
+    """Merges the two closest clusters of unit vectors while their (weighted) centroids are
+    at least `similarity` alike and more than `keep` remain; the later label joins the
+    earlier. Labels keep their values."""
+    labels = np.array(labels)
+    while len(np.unique(labels)) > keep:
+        present = np.unique(labels)
+        centroids = _centroids(unit, labels, weights)
+        affinity = np.triu(centroids @ centroids.T, 1)
+        i, j = np.unravel_index(int(np.argmax(affinity)), affinity.shape)
+        if affinity[i, j] < similarity:
+            break
+        labels[labels == present[j]] = present[i]
+    return labels
 
 
 def refine_labels(
@@ -154,17 +216,7 @@ def refine_labels(
 ) -> npt.NDArray[np.int64]:
     """Moves each embedding to its nearest centroid until nothing moves (cosine k-means)."""
     unit = _normalise(embeddings.astype(np.float64))
-    for _ in range(iterations):
-        present = np.unique(labels)
-        moved = present[np.argmax(unit @ _centroids(unit, labels).T, axis=1)]
-        if np.array_equal(moved, labels):
-            break
-        labels = moved
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
-
-
-def _centroids(unit: FloatArray, labels: npt.NDArray[np.int64]) -> FloatArray:
-    return _normalise(np.vstack([unit[labels == k].mean(axis=0) for k in np.unique(labels)]))
+    return _renumber(nearest_centroid_labels(unit, labels, iterations=iterations))
 
 
 def absorb_small_clusters(
@@ -180,7 +232,7 @@ def absorb_small_clusters(
     moved = labels.copy()
     small = ~np.isin(labels, large)
     moved[small] = large[np.argmax(unit[small] @ centroids.T, axis=1)]
-    return np.unique(moved, return_inverse=True)[1].astype(np.int64)
+    return _renumber(moved)
 
 
 def merge_similar_clusters(
@@ -189,16 +241,7 @@ def merge_similar_clusters(
     """Merges the two closest clusters while their centroids are more alike than
     `similarity` (one voice split in two), keeping at least `keep` clusters."""
     unit = _normalise(embeddings.astype(np.float64))
-    labels = labels.copy()
-    while len(np.unique(labels)) > keep:
-        present = np.unique(labels)
-        centroids = _centroids(unit, labels)
-        affinity = np.triu(centroids @ centroids.T, 1)
-        i, j = np.unravel_index(int(np.argmax(affinity)), affinity.shape)
-        if affinity[i, j] < similarity:
-            break
-        labels[labels == present[j]] = present[i]
-    return np.unique(labels, return_inverse=True)[1].astype(np.int64)
+    return _renumber(merge_alike_clusters(unit, labels, similarity, keep))
 
 
 VOICE_TRIM = 0.2

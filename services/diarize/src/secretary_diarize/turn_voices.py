@@ -17,6 +17,8 @@ import numpy as np
 import numpy.typing as npt
 from secretary_contracts import AUDIO_SAMPLE_RATE, SpeakerTurn, SpeakerVoice
 
+from secretary_diarize.clustering import merge_alike_clusters, nearest_centroid_labels
+
 FloatArray = npt.NDArray[np.float64]
 Embed = Callable[[npt.NDArray[np.float32]], FloatArray]
 
@@ -71,8 +73,8 @@ class Stretches:
     """(n, dimension) unit embeddings."""
 
     @classmethod
-    def empty(cls, dimension: int = 0) -> Stretches:
-        return cls(np.zeros((0, 2)), np.zeros((0, dimension)))
+    def empty(cls) -> Stretches:
+        return cls(np.zeros((0, 2)), np.zeros((0, 0)))
 
     @classmethod
     def join(cls, parts: Sequence[Stretches]) -> Stretches:
@@ -145,22 +147,6 @@ def _unit(vector: FloatArray) -> FloatArray:
     return vector / max(float(np.linalg.norm(vector)), 1e-12)
 
 
-def _means(
-    voices: Sequence[TurnVoice | None], labels: Sequence[int], clusters: Sequence[int]
-) -> dict[int, FloatArray]:
-    """Each cluster's speech-weighted mean turn voice, where it has measured turns."""
-    means = {}
-    for cluster in clusters:
-        weighted = [
-            v.vector * v.seconds
-            for v, label in zip(voices, labels, strict=True)
-            if v is not None and label == cluster
-        ]
-        if weighted:
-            means[cluster] = _unit(np.sum(weighted, axis=0))
-    return means
-
-
 def regroup(
     voices: Sequence[TurnVoice | None],
     labels: Sequence[int],
@@ -168,43 +154,24 @@ def regroup(
     keep: int = 1,
     iterations: int = ITERATIONS,
 ) -> list[int]:
-    """New cluster labels for the turns: each measured turn moves to the nearest mean turn
-    voice until nothing moves, then the two most alike clusters merge while they are at
-    least `merge_at` alike and more than `keep` remain. Unmeasured turns keep their label;
-    no step leaves fewer than `keep` clusters."""
-    labels = list(labels)
-    clusters = sorted(set(labels))
-    for _ in range(iterations):
-        means = _means(voices, labels, clusters)
-        if len(means) < 2:
-            break
-        order = list(means)
-        centres = np.vstack([means[c] for c in order])
-        moved = [
-            label if voice is None else order[int(np.argmax(centres @ voice.vector))]
-            for voice, label in zip(voices, labels, strict=True)
-        ]
-        if moved == labels or len(set(moved)) < min(keep, len(set(labels))):
-            break
-        labels = moved
-    while merge_at is not None and len(set(labels)) > keep:
-        means = _means(voices, labels, sorted(set(labels)))
-        order = list(means)
-        if len(order) < 2:
-            break
-        similarity = np.vstack([means[c] for c in order]) @ np.vstack([means[c] for c in order]).T
-        np.fill_diagonal(similarity, -np.inf)
-        i, j = np.unravel_index(int(np.argmax(similarity)), similarity.shape)
-        if similarity[i, j] < merge_at:
-            break
-        speech = {
-            c: sum(v.seconds for v, label in zip(voices, labels, strict=True) if v and label == c)
-            for c in (order[i], order[j])
-        }
-        # the one with less speech joins the other; on a tie, the later label the earlier
-        smaller, larger = sorted((order[i], order[j]), key=lambda c: (speech[c], -c))
-        labels = [larger if label == smaller else label for label in labels]
-    return labels
+    """New cluster labels for the turns: the measured turns go through the clustering's own
+    cosine k-means, weighted by their speech, then its merge of alike clusters at `merge_at`
+    (`secretary_diarize.clustering`); unmeasured turns keep their label and follow a merge.
+    No step leaves fewer than `keep` clusters of measured turns."""
+    result = np.array(labels, dtype=np.int64)
+    measured = np.array([voice is not None for voice in voices], dtype=bool)
+    if not measured.any():
+        return result.tolist()
+    unit = np.vstack([voice.vector for voice in voices if voice is not None])
+    seconds = np.array([voice.seconds for voice in voices if voice is not None])
+    moved = nearest_centroid_labels(unit, result[measured], seconds, iterations, keep)
+    merged = moved
+    if merge_at is not None:
+        merged = merge_alike_clusters(unit, moved, merge_at, keep, seconds)
+    absorbed = {int(a): int(b) for a, b in zip(moved, merged, strict=True)}
+    result[measured] = merged
+    result[~measured] = [absorbed.get(int(label), int(label)) for label in result[~measured]]
+    return result.tolist()
 
 
 def relabel(
