@@ -308,8 +308,6 @@ class Judge:
 
     min_own_speech_s: float
     merge_at: float | None
-    separable_at: float | None = None
-    """Speakers merge only while their turns tell them apart less well than this."""
 
 
 @dataclass(frozen=True)
@@ -383,12 +381,7 @@ def diarize_cached(
                 turns, embed.audio, embed, min_own_speech_s=method.judge.min_own_speech_s
             )
             turns, _ = judge_turns(
-                turns,
-                speaker_voices(output),
-                measured,
-                RecordingOptions(),
-                method.judge.merge_at,
-                method.judge.separable_at,
+                turns, speaker_voices(output), measured, RecordingOptions(), method.judge.merge_at
             )
         # the regrouping's own work, and every embedding as if computed afresh
         spent = time.process_time() - started - (embed.computed - computed)
@@ -503,24 +496,14 @@ def methods(today: Any) -> dict[str, Method]:
                 chosen[name] = Method(spectral(share, refine, merge))
                 if share != 0.02 or not refine:
                     continue
-                # from the fewest merges to the most: the ranking is stable, so a tie goes
-                # to the one that merges least (a person split in two can be joined again by
-                # naming both alike; two people merged into one cannot be told apart again)
                 for own in (0.5, 1.0):
-                    for merge_at in (None, 0.9, 0.85, 0.8):
-                        for separable_at in (0.9, 0.95, None) if merge_at else (None,):
-                            judged = (
-                                f"{name}, turns judged (own speech ≥ {own:g} s"
-                                + (f", merge ≥ {merge_at}" if merge_at else "")
-                                + (
-                                    f" unless told apart by {separable_at:.0%})"
-                                    if separable_at
-                                    else ")"
-                                )
-                            )
-                            chosen[judged] = Method(
-                                spectral(share, refine, merge), Judge(own, merge_at, separable_at)
-                            )
+                    for merge_at in (None, 0.8, 0.85, 0.9):
+                        judged = f"{name}, turns judged (own speech ≥ {own:g} s" + (
+                            f", merge ≥ {merge_at})" if merge_at else ")"
+                        )
+                        chosen[judged] = Method(
+                            spectral(share, refine, merge), Judge(own, merge_at)
+                        )
     return chosen
 
 

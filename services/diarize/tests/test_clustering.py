@@ -9,11 +9,9 @@ from secretary_diarize.clustering import (
     SpectralClustering,
     eigengap_count,
     laplacian_spectrum,
-    merge_alike_clusters,
     merge_similar_clusters,
     neighbour_count,
     pruned_affinity,
-    separability,
     smallest_laplacian_spectrum,
     sparse_pruned_affinity,
     spectral_labels,
@@ -85,45 +83,6 @@ def test_one_voice_split_in_two_is_merged_back() -> None:
     assert len(np.unique(merge_similar_clusters(embeddings, split, 0.5))) == 1
     two, _ = voices([20, 20])
     assert len(np.unique(merge_similar_clusters(two, split, 0.5))) == 2
-
-
-def alike_pair(size: int, seed: int = 0) -> np.ndarray:
-    """Two people whose voices are alike on average (centroids about 0.88 alike), each with
-    little variation of their own."""
-    rng = np.random.default_rng(seed)
-    centre = np.zeros(192)
-    centre[0] = 1.0
-    apart = np.zeros(192)
-    apart[1] = 0.25
-    points = np.vstack(
-        [
-            side + 0.02 * rng.standard_normal((size, 192))
-            for side in (centre + apart, centre - apart)
-        ]
-    )
-    return points / np.linalg.norm(points, axis=1, keepdims=True)
-
-
-def test_two_alike_voices_are_told_apart_and_one_voice_split_in_two_is_not() -> None:
-    pair = alike_pair(8)
-    labels = np.array([0] * 8 + [1] * 8)
-    weights = np.ones(16)
-    assert separability(pair, weights, labels == 0) == 1.0
-    one, _ = voices([16])
-    one /= np.linalg.norm(one, axis=1, keepdims=True)
-    assert separability(one, weights, labels == 0) < 0.75
-    # alike on average, so the centroid test alone merges them; their members keep them two
-    assert len(np.unique(merge_alike_clusters(pair, labels, 0.85))) == 1
-    assert len(np.unique(merge_alike_clusters(pair, labels, 0.85, separable_at=0.9))) == 2
-    assert len(np.unique(merge_alike_clusters(one, labels, 0.85, separable_at=0.9))) == 1
-
-
-def test_members_alone_in_their_cluster_cannot_tell_it_apart() -> None:
-    pair = alike_pair(1)
-    assert separability(pair, np.ones(2), np.array([True, False])) == 0.0
-    # a member alone is not judged; the other cluster's members are
-    three = alike_pair(2)[[0, 2, 3]]
-    assert separability(three, np.array([1.0, 1.0, 1.0]), np.array([True, False, False])) == 1.0
 
 
 def test_as_a_pyannote_clustering_step() -> None:

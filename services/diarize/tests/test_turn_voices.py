@@ -12,7 +12,6 @@ from secretary_contracts import RecordingOptions, SpeakerTurn, SpeakerVoice
 from secretary_diarize.engine import judge_turns
 from secretary_diarize.pieces import PieceAnalysis
 from secretary_diarize.turn_voices import (
-    MERGE_AT,
     MIN_OWN_SPEECH_S,
     Stretches,
     TurnVoice,
@@ -60,20 +59,6 @@ def test_one_voice_split_in_two_becomes_one_speaker_and_two_voices_stay_two() ->
     assert regroup(first + second, labels) == [0, 0, 0, 0, 0, 0, 1, 1, 1]  # the later label joins
     # merging stops at the number of speakers asked for
     assert len(set(regroup(first + second, labels, keep=3))) == 3
-
-
-def test_two_people_of_alike_voices_stay_two_when_their_turns_tell_them_apart() -> None:
-    apart = np.zeros(DIMENSION)
-    apart[1] = 0.25
-    voices = [
-        TurnVoice(direction(0, 0.02, s) + side * apart, 4.0) for side in (1, -1) for s in range(5)
-    ]
-    voices = [TurnVoice(v.vector / np.linalg.norm(v.vector), v.seconds) for v in voices]
-    labels = [0] * 5 + [1] * 5
-    first, second = (np.mean([v.vector for v in voices[i : i + 5]], axis=0) for i in (0, 5))
-    assert first @ second / np.linalg.norm(first) / np.linalg.norm(second) > MERGE_AT
-    assert regroup(voices, labels) == labels
-    assert regroup(voices, labels, separable_at=None) == [0] * 10
 
 
 def test_unmeasured_turns_keep_their_speaker_and_follow_a_merge() -> None:

@@ -189,56 +189,25 @@ def nearest_centroid_labels(
     return labels
 
 
-def separability(unit: FloatArray, weights: FloatArray, in_first: npt.NDArray[np.bool_]) -> float:
-    """How well two clusters of unit vectors tell their members apart: the (weighted) share
-    of members nearer their own cluster's centroid, left out of it themselves, than the
-    other's. A member alone in its cluster cannot be judged and is not counted; where no
-    member can be, the two are taken as inseparable (0)."""
-    sums = [(unit[side] * weights[side, None]).sum(axis=0) for side in (in_first, ~in_first)]
-    nearer, judged = 0.0, 0.0
-    for own, other, side in ((0, 1, in_first), (1, 0, ~in_first)):
-        members, member_weights = unit[side], weights[side]
-        rest = sums[own][None, :] - members * member_weights[:, None]
-        counted = np.linalg.norm(rest, axis=1) > 1e-9
-        other_centroid = _normalise(sums[other][None, :])[0]
-        right = np.einsum("ij,ij->i", members, _normalise(rest)) > members @ other_centroid
-        nearer += float(member_weights[counted & right].sum())
-        judged += float(member_weights[counted].sum())
-    return nearer / judged if judged > 0 else 0.0
-
-
 def merge_alike_clusters(
     unit: FloatArray,
     labels: npt.NDArray[np.int64],
     similarity: float,
     keep: int = 1,
     weights: FloatArray | None = None,
-    separable_at: float | None = None,
 ) -> npt.NDArray[np.int64]:
     """Merges the two closest clusters of unit vectors while their (weighted) centroids are
     at least `similarity` alike and more than `keep` remain; the later label joins the
-    earlier. With `separable_at`, only clusters whose members tell them apart less well than
-    that (`separability`) merge: the most alike such pair each time. Labels keep their
-    values."""
+    earlier. Labels keep their values."""
     labels = np.array(labels)
-    member_weights = np.ones(len(unit)) if weights is None else weights
     while len(np.unique(labels)) > keep:
         present = np.unique(labels)
         centroids = _centroids(unit, labels, weights)
         affinity = np.triu(centroids @ centroids.T, 1)
-        candidates = np.argwhere(affinity >= similarity)
-        candidates = candidates[np.argsort(-affinity[candidates[:, 0], candidates[:, 1]])]
-        for i, j in candidates:
-            pair = np.isin(labels, present[[i, j]])
-            if separable_at is not None and (
-                separability(unit[pair], member_weights[pair], labels[pair] == present[i])
-                >= separable_at
-            ):
-                continue
-            labels[labels == present[j]] = present[i]
+        i, j = np.unravel_index(int(np.argmax(affinity)), affinity.shape)
+        if affinity[i, j] < similarity:
             break
-        else:
-            break
+        labels[labels == present[j]] = present[i]
     return labels
 
 

@@ -30,7 +30,6 @@ from secretary_diarize.pieces import PieceAnalysis, analyse_piece, cluster_piece
 from secretary_diarize.settings import DiarizeSettings
 from secretary_diarize.turn_voices import (
     MERGE_AT,
-    SEPARABLE_AT,
     Embed,
     Stretches,
     TurnVoice,
@@ -212,7 +211,6 @@ def judge_turns(
     measured: list[TurnVoice | None],
     options: RecordingOptions,
     merge_at: float | None = MERGE_AT,
-    separable_at: float | None = SEPARABLE_AT,
 ) -> tuple[list[SpeakerTurn], list[SpeakerVoice]]:
     """Turns regrouped by their own voices (`turn_voices`); a speaker count the user gave
     is kept, and no fewer speakers than a minimum they gave."""
@@ -220,7 +218,7 @@ def judge_turns(
         merge_at, keep = None, options.num_speakers
     else:
         keep = max(1, options.min_speakers or 1)
-    return relabel(turns, measured, voices, merge_at, keep, separable_at)
+    return relabel(turns, measured, voices, merge_at, keep)
 
 
 def speaker_voices(output: Any) -> list[SpeakerVoice]:

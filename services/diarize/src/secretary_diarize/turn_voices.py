@@ -30,11 +30,6 @@ tuning half, against 1 s)."""
 MERGE_AT = 0.85
 """Two speakers whose turns' mean voices are at least this alike become one (chosen on the
 tuning half against 0.8 and 0.9)."""
-SEPARABLE_AT = 0.9
-"""...unless their turns tell them apart: two speakers merge only while less than this share
-of their speech, turn by turn, sounds more like its own speaker than like the other (similar
-voices of two people are alike on average, yet each of their turns still sits on its own
-side; one person split in two is not). Chosen on the tuning half against 0.95 and never."""
 ITERATIONS = 5
 
 
@@ -158,13 +153,11 @@ def regroup(
     merge_at: float | None = MERGE_AT,
     keep: int = 1,
     iterations: int = ITERATIONS,
-    separable_at: float | None = SEPARABLE_AT,
 ) -> list[int]:
     """New cluster labels for the turns: the measured turns go through the clustering's own
     cosine k-means, weighted by their speech, then its merge of alike clusters at `merge_at`
-    that their turns do not tell apart (`separable_at`; `secretary_diarize.clustering`);
-    unmeasured turns keep their label and follow a merge. No step leaves fewer than `keep`
-    clusters of measured turns."""
+    (`secretary_diarize.clustering`); unmeasured turns keep their label and follow a merge.
+    No step leaves fewer than `keep` clusters of measured turns."""
     result = np.array(labels, dtype=np.int64)
     measured = np.array([voice is not None for voice in voices], dtype=bool)
     if not measured.any():
@@ -174,7 +167,7 @@ def regroup(
     moved = nearest_centroid_labels(unit, result[measured], seconds, iterations, keep)
     merged = moved
     if merge_at is not None:
-        merged = merge_alike_clusters(unit, moved, merge_at, keep, seconds, separable_at)
+        merged = merge_alike_clusters(unit, moved, merge_at, keep, seconds)
     absorbed = {int(a): int(b) for a, b in zip(moved, merged, strict=True)}
     result[measured] = merged
     result[~measured] = [absorbed.get(int(label), int(label)) for label in result[~measured]]
@@ -187,14 +180,11 @@ def relabel(
     speaker_voices: Sequence[SpeakerVoice],
     merge_at: float | None = MERGE_AT,
     keep: int = 1,
-    separable_at: float | None = SEPARABLE_AT,
 ) -> tuple[list[SpeakerTurn], list[SpeakerVoice]]:
     """The turns under their regrouped speakers, and the voices of the speakers that remain
     (a speaker keeps the clustering's voice, which voiceprints are calibrated on)."""
     names = sorted({t.speaker for t in turns})
-    labels = regroup(
-        voices, [names.index(t.speaker) for t in turns], merge_at, keep, separable_at=separable_at
-    )
+    labels = regroup(voices, [names.index(t.speaker) for t in turns], merge_at, keep)
     moved = [
         turn.model_copy(update={"speaker": names[label]})
         for turn, label in zip(turns, labels, strict=True)
