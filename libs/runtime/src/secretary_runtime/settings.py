@@ -1,12 +1,33 @@
 """Settings every service shares; each service extends this class with its own."""
 
-from pydantic import Field, SecretStr
+from typing import Literal, NamedTuple, Self
+
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from secretary_runtime.secret_strength import check_secret
+
+NATS_PASSWORD_MIN_LENGTH = 16
+
+
+class SecretRule(NamedTuple):
+    """A secret setting and what it must be: at least `min_length` characters, and set at
+    all in production when `required_in_production`."""
+
+    field: str
+    min_length: int = 0
+    required_in_production: bool = False
 
 
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SECRETARY_", extra="ignore")
 
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` (set by the Kubernetes overlays) refuses to start while a"
+        " secret the service needs is empty; `development` lets the local stack run with"
+        " per-process random ones. Template and short secrets are refused in both.",
+    )
     nats_url: str = Field(default="nats://127.0.0.1:4222", description="NATS server URL.")
     nats_user: str = Field(
         default="",
@@ -62,3 +83,19 @@ class ServiceSettings(BaseSettings):
     work_dir: str = Field(
         default="", description="Scratch directory for temporary audio; empty = system temp."
     )
+
+    def secret_rules(self) -> list[SecretRule]:
+        """The secrets this service holds; each service adds its own."""
+        return [SecretRule("nats_password", NATS_PASSWORD_MIN_LENGTH, bool(self.nats_user))]
+
+    @model_validator(mode="after")
+    def _secrets_are_strong(self) -> Self:
+        production = self.environment == "production"
+        for rule in self.secret_rules():
+            check_secret(
+                rule.field,
+                getattr(self, rule.field),
+                min_length=rule.min_length,
+                required=production and rule.required_in_production,
+            )
+        return self

@@ -86,7 +86,10 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
     broker = create_broker(settings)
     database = Database(settings.database_url)
     telemetry = Metrics()
-    signer = Signer(settings.link_secret.get_secret_value().encode() or secrets.token_bytes(32))
+    signer = Signer(
+        settings.link_secret.get_secret_value().encode() or secrets.token_bytes(32),
+        settings.link_secret_previous.get_secret_value().encode(),
+    )
     Projector(broker, database, telemetry).register()
     DeadLetterWatcher(broker).register()
     AnswerProjector(broker, database).register()

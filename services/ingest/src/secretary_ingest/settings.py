@@ -2,7 +2,7 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
-from secretary_runtime.settings import ServiceSettings
+from secretary_runtime.settings import SecretRule, ServiceSettings
 
 
 class IngestSettings(ServiceSettings):
@@ -46,6 +46,15 @@ class IngestSettings(ServiceSettings):
         description="After a transcript, a voice clip asks who each unnamed speaker with at"
         " least this much speech is (only while the gateway enrols voiceprints).",
     )
+
+    def secret_rules(self) -> list[SecretRule]:
+        return [
+            *super().secret_rules(),
+            SecretRule("gateway_api_key"),
+            SecretRule("telegram_api_hash"),
+            SecretRule("telegram_bot_token"),
+            SecretRule("telegram_session_string"),
+        ]
 
     @field_validator("telegram_allowed_users", mode="before")
     @classmethod

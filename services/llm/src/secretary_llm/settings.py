@@ -1,5 +1,5 @@
 from pydantic import Field, SecretStr
-from secretary_runtime.settings import ServiceSettings
+from secretary_runtime.settings import SecretRule, ServiceSettings
 
 
 class LlmSettings(ServiceSettings):
@@ -51,3 +51,6 @@ class LlmSettings(ServiceSettings):
     embedding_model_path: str = Field(
         default="", description="sentence-transformers model directory; empty = bundled MiniLM."
     )
+
+    def secret_rules(self) -> list[SecretRule]:
+        return [*super().secret_rules(), SecretRule("llm_api_key")]

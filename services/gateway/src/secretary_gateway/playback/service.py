@@ -79,7 +79,7 @@ class PlaybackLinks:
 
     def owner_of(self, token: str, recording_id: str, now: float | None = None) -> str | None:
         """The owner a token was made for, if it is genuine, for this recording, and current."""
-        claims = self.signer.verify(self.KIND, token, now)
+        claims = self.signer.verify(self.KIND, token, self.lifetime_s, now)
         if claims is None or claims.get("r") != recording_id:
             return None
         owner = claims.get("o")
