@@ -1,13 +1,16 @@
 """No owner can take the service from the others: recordings in flight, bytes stored,
 questions a minute and event streams are limited per owner (or key), with a precise code,
-and nothing of the owner's or anyone else's is lost. Real NATS and PostgreSQL; the event
-streams go through a real HTTP server (uvicorn)."""
+and nothing of the owner's or anyone else's is lost. The limits hold when requests arrive
+together at two replicas: exactly the limit is admitted. Real NATS, PostgreSQL and SQLite;
+the event streams and parallel requests go through real HTTP servers (uvicorn)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -180,3 +183,112 @@ async def test_jetstream_cannot_be_filled_for_everyone(tmp_path: Path, postgresq
             recordings = await js.stream_info("RECORDINGS")
             assert recordings.config.max_bytes == 10_000_000
             await client.close()
+
+
+@asynccontextmanager
+async def _replicas(settings: GatewaySettings) -> AsyncIterator[list[str]]:
+    """Two gateway replicas on one database, as Kubernetes runs them."""
+    async with serving_gateway(settings) as first, serving_gateway(settings) as second:
+        yield [first, second]
+
+
+async def _at_once(
+    urls: list[str], key: str, count: int, path: str, request: Callable[[], dict[str, Any]]
+) -> list[httpx.Response]:
+    """`count` requests sent together, alternating between the gateway replicas."""
+    async with httpx.AsyncClient(headers=bearer(key), timeout=60) as client:
+        return list(
+            await asyncio.gather(
+                *(client.post(urls[n % len(urls)] + path, **request()) for n in range(count))
+            )
+        )
+
+
+def _new_file(size: int) -> Callable[[], dict[str, Any]]:
+    # different bytes each time: the same bytes again would answer the first recording
+    return lambda: {"files": {"file": ("a.wav", os.urandom(size))}}
+
+
+def _statuses(responses: list[httpx.Response]) -> list[int]:
+    return sorted(response.status_code for response in responses)
+
+
+async def test_parallel_uploads_admit_exactly_the_in_flight_limit(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    limited = GatewaySettings(
+        nats_url=nats_server.url, database_url=database_url, recordings_in_flight_per_owner=2
+    )
+    owner = _owner()
+    key = await new_key(limited, owner)
+    async with _replicas(limited) as urls:
+        responses = await _at_once(urls, key, 10, "/v1/recordings", _new_file(100))
+        assert _statuses(responses) == [201] * 2 + [429] * 8, [r.text for r in responses]
+        assert {r.json()["error"]["code"] for r in responses if r.status_code == 429} == {
+            "too_many_recordings"
+        }
+        async with httpx.AsyncClient(headers=bearer(key)) as client:
+            listed = (await client.get(urls[0] + "/v1/recordings")).json()
+        assert len(listed["items"]) == 2
+
+
+async def test_parallel_uploads_store_no_more_than_the_quota(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    limited = GatewaySettings(
+        nats_url=nats_server.url, database_url=database_url, stored_bytes_per_owner=250_000
+    )
+    key = await new_key(limited, _owner())
+    async with _replicas(limited) as urls:
+        responses = await _at_once(urls, key, 5, "/v1/recordings", _new_file(100_000))
+        assert _statuses(responses) == [201] * 2 + [413] * 3, [r.text for r in responses]
+        assert {r.json()["error"]["code"] for r in responses if r.status_code == 413} == {
+            "quota_exceeded"
+        }
+        async with httpx.AsyncClient(headers=bearer(key)) as client:
+            listed = (await client.get(urls[0] + "/v1/recordings")).json()
+        assert sum(item["size_bytes"] for item in listed["items"]) == 200_000
+
+
+async def test_a_failed_upload_gives_its_place_back(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    limited = GatewaySettings(
+        nats_url=nats_server.url, database_url=database_url, recordings_in_flight_per_owner=1
+    )
+    async with running_gateway(limited, _owner()) as api:
+        for _ in range(3):
+            empty = await api.post("/v1/recordings", files={"file": ("a.wav", b"")})
+            assert empty.json()["error"]["code"] == "empty_file"
+        assert (await _upload(api)).status_code == 201
+        assert (await _upload(api)).status_code == 429
+
+
+async def test_parallel_questions_admit_exactly_the_rate(
+    nats_server: NatsServer, database_url: str
+) -> None:
+    import nats
+
+    limited = GatewaySettings(
+        nats_url=nats_server.url,
+        database_url=database_url,
+        questions_per_minute_per_owner=3,
+        answer_wait_s=0,
+    )
+    owner = _owner()
+    key = await new_key(limited, owner)
+    async with running_gateway(limited, owner) as api:
+        recording_id = (await _upload(api)).json()["id"]
+        client = await nats.connect(nats_server.url)
+        await pipeline.finish(client.jetstream(), recording_id, PLANNING)
+        await client.close()
+        await wait_for_status(api, recording_id, "done")
+    async with _replicas(limited) as urls:
+        responses = await _at_once(
+            urls,
+            key,
+            10,
+            f"/v1/recordings/{recording_id}/questions",
+            lambda: {"json": {"question": "Why?"}},
+        )
+        assert _statuses(responses) == [202] * 3 + [429] * 7, [r.text for r in responses]

@@ -3,6 +3,8 @@ works once and briefly, the session it starts acts for that owner only."""
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -10,6 +12,8 @@ from litestar.testing import AsyncTestClient
 from nats.aio.client import Client
 from secretary_gateway.db import Database
 from secretary_gateway.errors import ApiError
+from secretary_gateway.http import Caller
+from secretary_gateway.keys.auth import create_key
 from secretary_gateway.keys.signed import Signer
 from secretary_gateway.sessions.service import LINK, SESSION, SignIns
 from secretary_gateway.settings import GatewaySettings
@@ -57,13 +61,24 @@ async def test_a_sign_in_link_starts_one_web_session_for_its_owner(
 async def test_links_and_sessions_expire_and_one_kind_is_never_another() -> None:
     signer = Signer(b"secret")
     database = Database("sqlite+aiosqlite:///:memory:")
+    await database.migrate()
     sign_ins = SignIns(signer, database, link_lifetime_s=60, session_lifetime_s=60)
-    assert sign_ins.session_owner(signer.sign(SESSION, 60, o="maria").token) == "maria"
-    assert sign_ins.session_owner(signer.sign(SESSION, -1, o="maria").token) is None
-    assert sign_ins.session_owner(signer.sign(LINK, 60, o="maria", n="x").token) is None
+    key = await create_key(database, "maria")
+    issued = await sign_ins.exchange(sign_ins.link(Caller("maria", key_id=key.id)).token)
+    session = await sign_ins.caller(issued.token)
+    assert session is not None and session.owner == "maria" and session.key_id == key.id
+    _, claims, _ = issued.token.split(".")
+    session_id = json.loads(base64.urlsafe_b64decode(claims + "=="))["s"]
+    for not_a_session in (
+        signer.sign(SESSION, -1, o="maria", s=session_id).token,
+        signer.sign(LINK, 60, o="maria", n="x", k=key.id, s=session_id).token,
+        signer.sign(SESSION, 60, o="mallory", s=session_id).token,
+    ):
+        assert await sign_ins.caller(not_a_session) is None
     for not_a_link in (
-        signer.sign(LINK, -1, o="maria", n="x").token,
-        signer.sign(SESSION, 60, o="m").token,
+        signer.sign(LINK, -1, o="maria", n="x", k=key.id).token,
+        signer.sign(SESSION, 60, o="m", n="y", k=key.id).token,
+        signer.sign(LINK, 60, o="maria", n="z", k="no-such-key").token,
     ):
         with pytest.raises(ApiError) as refused:
             await sign_ins.exchange(not_a_link)
@@ -72,6 +87,6 @@ async def test_links_and_sessions_expire_and_one_kind_is_never_another() -> None
 
 
 async def test_a_session_signed_elsewhere_is_refused(api: AsyncTestClient[Any]) -> None:
-    stale = Signer(b"elsewhere").sign(SESSION, 60, o="maria").token
+    stale = Signer(b"elsewhere").sign(SESSION, 60, o="maria", s="0" * 32).token
     refused = await api.get("/v1/recordings", headers={"Authorization": f"Bearer {stale}"})
     assert refused.status_code == 401

@@ -17,6 +17,7 @@ from secretary_contracts import (
 )
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Connection,
     DateTime,
     Float,
@@ -155,6 +156,7 @@ class TranscriptRevisionRow(Base):
     revision: Mapped[int] = mapped_column(Integer, primary_key=True)
     body: Mapped[str] = mapped_column(Text)
     edits: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    edit_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reverted_to: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -167,6 +169,43 @@ class SignInRow(Base):
     nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
     owner: Mapped[str] = mapped_column(String(200))
     used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class WebSessionRow(Base):
+    """A review page signed in by a sign-in link: it acts for `owner` while the key that
+    made the link (an owner's key, or the door's) stays valid and no one ended it."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    key_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class OwnerAdmissionRow(Base):
+    """One row per owner, locked while a request of theirs is admitted, so that the limits
+    checked and the work recorded are one step across every replica."""
+
+    __tablename__ = "owner_admissions"
+
+    owner: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
+class UploadReservationRow(Base):
+    """An upload admitted and still streaming: it counts as in flight, and its bytes as
+    stored, until its recording is recorded or the upload fails."""
+
+    __tablename__ = "upload_reservations"
+
+    recording_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, index=True
+    )
 
 
 class SegmentRow(Base):

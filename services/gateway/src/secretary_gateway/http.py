@@ -62,10 +62,20 @@ def idempotency_key(request: Request[Any, Any, State]) -> str | None:
 
 @dataclass(frozen=True)
 class Caller:
-    """Who a request acts for: an owner, and the door it came in by (`rest`, `telegram`)."""
+    """Who a request acts for: an owner, the door it came in by (`rest`, `telegram`), the
+    API key behind it (for a web session, the key that opened it) and, signed in by a link,
+    the web session."""
 
     owner: str
     door: str = "rest"
+    key_id: str = ""
+    session_id: str | None = None
+
+    @property
+    def principal(self) -> str:
+        """What per-key allowances count against: a session shares its key's, and a door
+        key's owners each have their own."""
+        return f"{self.key_id}:{self.owner}"
 
 
 def caller_of(request: Request[Any, Any, State]) -> Caller:

@@ -114,7 +114,7 @@ def caller_for(key: ApiKeyRow, acting_for: str | None) -> Caller:
     if key.door is None:
         if acting_for is not None and acting_for != key.owner:
             raise ApiError(403, "owner_not_allowed", "This key acts only for its own owner.")
-        return Caller(owner=key.owner)
+        return Caller(owner=key.owner, key_id=key.id)
     if not acting_for or not acting_for.startswith(f"{key.door}:") or acting_for == f"{key.door}:":
         raise ApiError(
             403,
@@ -122,7 +122,7 @@ def caller_for(key: ApiKeyRow, acting_for: str | None) -> Caller:
             f"A {key.door} door key acts for one {key.door} owner: send"
             f" `X-Secretary-Owner: {key.door}:<id>`.",
         )
-    return Caller(owner=acting_for, door=key.door)
+    return Caller(owner=acting_for, door=key.door, key_id=key.id)
 
 
 class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
@@ -139,7 +139,7 @@ class ApiKeyAuthentication(AbstractAuthenticationMiddleware):
         if scheme.lower() != "bearer" or not token.strip():
             raise NotAuthorizedException("Send an API key: `Authorization: Bearer <key>`.")
         if token.strip().startswith(f"{SESSION}."):
-            return _web_session_caller(connection, token.strip())
+            return await _web_session_caller(connection, token.strip())
         database: Database = connection.app.state.database
         key = await key_of_token(database, token.strip())
         if key is None:
@@ -164,12 +164,15 @@ def _playback_link_caller(
     return AuthenticationResult(user=Caller(owner=owner), auth=None)
 
 
-def _web_session_caller(
+async def _web_session_caller(
     connection: ASGIConnection[Any, Any, Any, Any], token: str
 ) -> AuthenticationResult:
-    """The review page signed in by a sign-in link: it acts for that owner, as their key would."""
+    """The review page signed in by a sign-in link: it acts for that owner, as their key would,
+    while the session lasts."""
     sign_ins: SignIns = connection.app.state.sign_ins
-    owner = sign_ins.session_owner(token)
-    if owner is None:
-        raise NotAuthorizedException("The web session has expired: sign in again.")
-    return AuthenticationResult(user=Caller(owner=owner), auth=token)
+    caller = await sign_ins.caller(token)
+    if caller is None:
+        raise NotAuthorizedException(
+            "The web session has ended (expired, signed out, or its key revoked): sign in again."
+        )
+    return AuthenticationResult(user=caller, auth=token)

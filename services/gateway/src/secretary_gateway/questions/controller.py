@@ -66,7 +66,7 @@ class QuestionController(Controller):
         await questions.get(caller, recording_id, question_id)
         js = questions.broker.connection.jetstream()
         events = answer_events(questions.database, js, question_id)
-        return ServerSentEvent(request.app.state.event_streams.hold(request.auth, events))
+        return ServerSentEvent(request.app.state.event_streams.hold(caller.principal, events))
 
     @get(
         "/{question_id:str}",

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from secretary_gateway.db import Database, QuestionRow, TranscriptRow
 from secretary_gateway.errors import ApiError
 from secretary_gateway.http import Caller
-from secretary_gateway.limits import check_question_rate
+from secretary_gateway.limits import admitting, check_question_rate
 from secretary_gateway.recordings.service import owned_recording
 from secretary_gateway.settings import GatewaySettings
 
@@ -51,9 +51,6 @@ class QuestionService:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; ask once it is done."
             )
-        await check_question_rate(
-            self.database, caller.owner, self.settings.questions_per_minute_per_owner
-        )
         asked = QuestionRow(
             id=uuid.uuid4().hex,
             recording_id=recording_id,
@@ -64,7 +61,10 @@ class QuestionService:
             idempotency_key=idempotency_key,
         )
         try:
-            async with self.database.sessions.begin() as session:
+            async with admitting(self.database, caller.owner) as session:
+                await check_question_rate(
+                    session, caller.owner, self.settings.questions_per_minute_per_owner
+                )
                 session.add(asked)
         except IntegrityError:
             # the same key twice at once: the other request asked it

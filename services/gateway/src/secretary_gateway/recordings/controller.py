@@ -164,4 +164,4 @@ class RecordingController(Controller):
     ) -> ServerSentEvent:
         await recordings.owned(caller, recording_id)
         events = recording_events(recordings.database, recording_id)
-        return ServerSentEvent(request.app.state.event_streams.hold(request.auth, events))
+        return ServerSentEvent(request.app.state.event_streams.hold(caller.principal, events))

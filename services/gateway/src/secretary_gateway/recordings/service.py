@@ -123,14 +123,37 @@ class RecordingService:
             replayed := await self._made_with_key(caller.owner, idempotency_key)
         ):
             return Recording.from_row(replayed), False
-        js = self.broker.connection.jetstream()
         recording_id = uuid.uuid4().hex
         settings = self.settings
-        await limits.check_recordings_in_flight(
-            self.database, caller.owner, settings.recordings_in_flight_per_owner
+        admitted = await limits.reserve_upload(
+            self.database,
+            caller.owner,
+            recording_id,
+            settings.recordings_in_flight_per_owner,
+            settings.stored_bytes_per_owner,
+            # a body of known length reserves no more than it can hold
+            min(settings.max_upload_bytes, content_length or settings.max_upload_bytes),
         )
-        quota = settings.stored_bytes_per_owner
-        left = await limits.storage_left(self.database, caller.owner, quota)
+        try:
+            return await self._receive(
+                caller, recording_id, body, content_type, content_length, admitted, idempotency_key
+            )
+        finally:
+            # recorded or not, the upload no longer needs its reservation
+            async with self.database.sessions.begin() as session:
+                await limits.release_upload(session, recording_id)
+
+    async def _receive(
+        self,
+        caller: Caller,
+        recording_id: str,
+        body: AsyncIterator[bytes],
+        content_type: str,
+        content_length: int,
+        admitted: limits.AdmittedUpload,
+        idempotency_key: str | None,
+    ) -> tuple[Recording, bool]:
+        js = self.broker.connection.jetstream()
         upload = await receive_upload(
             body,
             content_type,
@@ -138,10 +161,8 @@ class RecordingService:
             js,
             BUCKETS.media,
             recording_id,
-            min(settings.max_upload_bytes, left),
-            limits.quota_exceeded(quota, quota - left)
-            if left < settings.max_upload_bytes
-            else None,
+            admitted.max_bytes,
+            admitted.over_limit,
         )
         assert upload.media is not None
         try:
@@ -152,7 +173,7 @@ class RecordingService:
             await objects.delete_object(js, BUCKETS.media, recording_id)
             raise
         if (
-            settings.deduplicate_uploads
+            self.settings.deduplicate_uploads
             and upload.media.sha256
             and (same := await self._same_bytes(caller.owner, upload.media.sha256))
         ):
@@ -172,7 +193,10 @@ class RecordingService:
         row = new_recording_row(event)
         row.idempotency_key = idempotency_key
         try:
-            async with self.database.sessions.begin() as session:
+            # the recording counts in flight and as stored from now on, its reservation no
+            # more: moved under the owner's lock, so no admission counts it twice or not at all
+            async with limits.admitting(self.database, caller.owner) as session:
+                await limits.release_upload(session, recording_id)
                 session.add(row)
         except IntegrityError:
             # the same key, sent twice at once: the other request made the recording

@@ -8,6 +8,10 @@ const LANGUAGE = "secretary.language";
 const TEXTS = {
   en: {
     signIn: "Sign in", apiKey: "API key", signOut: "Sign out", badKey: "This key is not valid.",
+    signOutEverywhere: "Sign out everywhere", signedInAs: "Signed in as",
+    switchTitle: "Switch account?", switchTo: "Switch to", stayAs: "Stay signed in as",
+    switchText: "This tab is signed in as {current}. The link you opened signs in as {next}:"
+      + " what you upload from then on goes to that account.",
     keyHint: "An API key from `secretary keys create --owner NAME` (kept in this tab only).",
     recordings: "Recordings", title: "Title", status: "Status", duration: "Duration",
     speakers: "Speakers", created: "Uploaded", none: "No recordings yet.",
@@ -25,6 +29,10 @@ const TEXTS = {
   },
   ru: {
     signIn: "Войти", apiKey: "API-ключ", signOut: "Выйти", badKey: "Этот ключ не подходит.",
+    signOutEverywhere: "Выйти на всех устройствах", signedInAs: "Вы вошли как",
+    switchTitle: "Сменить учётную запись?", switchTo: "Перейти в", stayAs: "Остаться в",
+    switchText: "В этой вкладке вы вошли как {current}. Открытая ссылка входит как {next}:"
+      + " всё, что вы загрузите после этого, попадёт в ту учётную запись.",
     keyHint: "API-ключ из `secretary keys create --owner NAME` (хранится только в этой вкладке).",
     recordings: "Записи", title: "Название", status: "Статус", duration: "Длительность",
     speakers: "Говорящие", created: "Загружено", none: "Записей пока нет.",
@@ -92,7 +100,7 @@ async function api(path, options = {}) {
   }
   const response = await fetch(path, { method: options.method || "GET", headers, body });
   if (response.status === 401 && !options.signingIn) {
-    signOut();
+    forget();
     throw new ApiError(401, null);
   }
   if (!response.ok) {
@@ -131,12 +139,52 @@ async function follow(path, onEvent, signal) {
   }
 }
 
+// Whom the key or session in this tab acts for; null when there is none or it has ended.
+async function currentOwner() {
+  if (!sessionStorage.getItem(KEY)) return null;
+  try {
+    return (await getJson("/v1/sessions/current", { signingIn: true })).owner;
+  } catch {
+    return null;
+  }
+}
+
+// The owner a sign-in link is for, read from its claims (the server checks the signature).
+function linkOwner(link) {
+  try {
+    const claims = link.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    return JSON.parse(atob(claims)).o || null;
+  } catch {
+    return null;
+  }
+}
+
+// A link someone else sent must not silently move this tab into their account (whatever is
+// uploaded afterwards would be theirs): the person signed in chooses.
+function confirmSwitch(current, next) {
+  return new Promise((resolve) => {
+    const choose = (answer) => () => { card.remove(); resolve(answer); };
+    const card = el("section", { class: "card sign-in", id: "switch-account", role: "alertdialog" },
+      el("h1", {}, t("switchTitle")),
+      el("p", {}, t("switchText").replace("{current}", current).replace("{next}", next || "?")),
+      el("button", { class: "primary", type: "button", id: "keep-account", onclick: choose(false) },
+        `${t("stayAs")} ${current}`),
+      " ",
+      el("button", { type: "button", id: "switch-to-link", onclick: choose(true) },
+        `${t("switchTo")} ${next || "?"}`));
+    document.getElementById("app").replaceChildren(card);
+  });
+}
+
 // A one-time link from Telegram's /web: `#sign-in=<token>` (a fragment, which no server sees)
 // becomes a web session, kept like a key; the link leaves the address bar at once.
 async function signInWithLink() {
   const link = new URLSearchParams(location.hash.slice(1)).get("sign-in");
   if (!link) return;
   history.replaceState(null, "", location.pathname);
+  const current = await currentOwner();
+  const next = linkOwner(link);
+  if (current && current !== next && !(await confirmSwitch(current, next))) return;
   const response = await fetch("/v1/sign-in", {
     method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ link }),
   });
@@ -145,9 +193,20 @@ async function signInWithLink() {
   else notify((body && body.error && body.error.message) || t("badKey"));
 }
 
-function signOut() {
+function forget() {
   sessionStorage.removeItem(KEY);
   route();
+}
+
+// A web session is ended on the server too, so that its token is worth nothing afterwards.
+async function signOut(everywhere = false) {
+  const key = sessionStorage.getItem(KEY) || "";
+  if (everywhere || key.startsWith("web.")) {
+    await fetch(everywhere ? "/v1/sessions" : "/v1/sessions/current", {
+      method: "DELETE", headers: { Authorization: `Bearer ${key}` },
+    }).catch(() => null);
+  }
+  forget();
 }
 
 function showSignIn() {
@@ -533,9 +592,14 @@ async function route() {
   switcher.textContent = language === "ru" ? "English" : "Русский";
   const out = document.getElementById("sign-out");
   out.textContent = t("signOut");
+  const everywhere = document.getElementById("sign-out-everywhere");
+  everywhere.textContent = t("signOutEverywhere");
+  const who = document.getElementById("who");
   const app = document.getElementById("app");
-  out.hidden = !sessionStorage.getItem(KEY);
-  if (!sessionStorage.getItem(KEY)) { app.replaceChildren(showSignIn()); return; }
+  const signedIn = Boolean(sessionStorage.getItem(KEY));
+  out.hidden = everywhere.hidden = who.hidden = !signedIn;
+  if (!signedIn) { app.replaceChildren(showSignIn()); return; }
+  currentOwner().then((owner) => { who.textContent = owner ? `${t("signedInAs")} ${owner}` : ""; });
   const match = location.pathname.match(/^\/recordings\/([^/]+)$/);
   try {
     if (match) await new RecordingPage(app, decodeURIComponent(match[1])).show();
@@ -550,7 +614,8 @@ document.getElementById("language").addEventListener("click", () => {
   localStorage.setItem(LANGUAGE, language);
   route();
 });
-document.getElementById("sign-out").addEventListener("click", signOut);
+document.getElementById("sign-out").addEventListener("click", () => signOut());
+document.getElementById("sign-out-everywhere").addEventListener("click", () => signOut(true));
 window.addEventListener("popstate", route);
 // a link opened in a tab that shows the page already only changes the fragment
 window.addEventListener("hashchange", () => signInWithLink().finally(route));
