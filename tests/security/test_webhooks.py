@@ -100,6 +100,18 @@ INWARD = [
     "http://169.254.169.254/latest/meta-data/",
     "http://[::1]:8000/v1/recordings",
     "http://[::ffff:127.0.0.1]:4222/",
+    # IPv6 forms that carry an inward IPv4 address, the metadata address among them
+    "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",  # NAT64 of 169.254.169.254
+    "http://[64:ff9b:1::a00:5]/hook",  # local-use NAT64 of 10.0.0.5
+    "http://[2002:a9fe:a9fe::1]/latest/meta-data/",  # 6to4 of 169.254.169.254
+    "http://[2002:7f00:1::]/",  # 6to4 of 127.0.0.1
+    "http://[::127.0.0.1]:4222/",  # IPv4-compatible
+    "http://[::a9fe:a9fe]/latest/meta-data/",  # IPv4-compatible metadata
+    "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/",  # Teredo
+    # not globally routed though Python's own list calls them global
+    "http://[fec0::1]/hook",  # deprecated site-local
+    "http://[3fff::1]/hook",  # documentation (RFC 9637)
+    "http://[100::1]/hook",  # discard-only
     "http://0.0.0.0:8000/",
     "http://10.0.0.5/hook",
     "http://192.168.1.1/hook",
@@ -264,3 +276,24 @@ async def test_a_rotated_secret_signs_beside_the_old_one_for_its_grace_period(
     async with running_gateway(settings, f"{owner}-other", policy) as other:
         for action in ("rotate-secret", "enable"):
             assert (await other.post(f"/v1/webhooks/{hook['id']}/{action}")).status_code == 404
+
+
+def test_every_ipv6_form_of_an_ipv4_address_is_judged_as_that_address() -> None:
+    import ipaddress
+
+    from secretary_gateway.webhooks.targets import TargetPolicy, UnsafeTarget, embedded_ipv4
+
+    public = ipaddress.ip_address("93.184.216.34")
+    for form in ("::ffff:93.184.216.34", "64:ff9b::93.184.216.34", "2002:5db8:d822::1"):
+        assert embedded_ipv4(ipaddress.ip_address(form)) == [public], form
+        TargetPolicy().check_address(ipaddress.ip_address(form))
+    TargetPolicy().check_address(ipaddress.ip_address("2606:4700:4700::1111"))
+    allowed = TargetPolicy(allowed_networks=["10.0.0.0/8"])
+    allowed.check_address(ipaddress.ip_address("::ffff:10.1.2.3"))
+    for metadata in ("64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::", "::169.254.169.254"):
+        try:
+            allowed.check_address(ipaddress.ip_address(metadata))
+        except UnsafeTarget as refused:
+            assert "169.254.169.254 is a cloud metadata address" in str(refused)
+        else:
+            raise AssertionError(f"{metadata} was let through")

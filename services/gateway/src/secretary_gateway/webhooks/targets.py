@@ -21,6 +21,14 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
+# the only IPv6 addresses routed on the internet (global unicast); anything else is refused
+GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+# reserved inside it after Python's own table was written (documentation, RFC 9637)
+UNROUTED_IN_GLOBAL_UNICAST = (ipaddress.ip_network("3fff::/20"),)
+# NAT64 prefixes: the last 32 bits are the IPv4 address the translator reaches
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+# IPv4-compatible addresses (::a.b.c.d, deprecated): 96 zero bits, then the IPv4 address
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 INTERNAL_SUFFIXES = (
     ".localhost",
     ".local",
@@ -61,6 +69,25 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+def embedded_ipv4(address: IpAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address carries: IPv4-mapped, IPv4-compatible, 6to4,
+    Teredo (server and client) and NAT64; none for an IPv4 address or a plain IPv6 one."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    if address.ipv4_mapped is not None:
+        return [address.ipv4_mapped]
+    if address.sixtofour is not None:
+        return [address.sixtofour]
+    if address.teredo is not None:
+        return list(address.teredo)
+    last_32_bits = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if any(address in prefix for prefix in NAT64_PREFIXES):
+        return [last_32_bits]
+    if address in IPV4_COMPATIBLE and int(address) > 1:
+        return [last_32_bits]
+    return []
+
+
 class TargetPolicy:
     def __init__(
         self,
@@ -78,18 +105,33 @@ class TargetPolicy:
         return any(address in network for network in self.allowed_networks)
 
     def check_address(self, address: IpAddress) -> None:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
+        carried = embedded_ipv4(address)
+        # what a translator or tunnel would reach is what is judged
+        for inner in carried:
+            try:
+                self.check_address(inner)
+            except UnsafeTarget as unsafe:
+                raise UnsafeTarget(f"{address} carries {inner}: {unsafe}") from unsafe
+        if carried:
+            return
         if address in METADATA_ADDRESSES:
             raise UnsafeTarget(f"{address} is a cloud metadata address")
         if self._allowed_private(address):
             return
         if address.is_multicast or address.is_unspecified:
             raise UnsafeTarget(f"{address} is not a host")
-        if address.is_loopback or address.is_link_local or not address.is_global:
+        routed = address.is_global and (
+            address.version == 4
+            or (
+                address in GLOBAL_UNICAST
+                and not any(address in n for n in UNROUTED_IN_GLOBAL_UNICAST)
+            )
+        )
+        if address.is_loopback or address.is_link_local or not routed:
             raise UnsafeTarget(
-                f"{address} is a loopback, link-local or private address"
-                " (allow on-premises receivers with SECRETARY_WEBHOOK_ALLOWED_NETWORKS)"
+                f"{address} is a loopback, link-local, private or otherwise not globally"
+                " routed address (allow on-premises receivers with"
+                " SECRETARY_WEBHOOK_ALLOWED_NETWORKS)"
             )
 
     def check_url(self, url: str) -> httpx.URL:
