@@ -2,7 +2,9 @@ from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode
-from secretary_runtime.settings import ServiceSettings
+from secretary_runtime.settings import SecretRule, ServiceSettings
+
+LINK_SECRET_MIN_LENGTH = 32
 
 
 class GatewaySettings(ServiceSettings):
@@ -53,6 +55,13 @@ class GatewaySettings(ServiceSettings):
         default=1000,
         ge=1,
         description="Concurrent HTTP connections the gateway serves; beyond, 503 at once.",
+    )
+    transcript_revisions_kept: int = Field(
+        default=20,
+        ge=1,
+        le=1000,
+        description="Edited revisions of a transcript kept besides the pipeline's own; older"
+        " ones are folded away as new ones are saved.",
     )
     host: str = Field(default="127.0.0.1", description="Address the REST API listens on.")
     port: int = Field(default=8000, description="Port the REST API listens on.")
@@ -132,8 +141,14 @@ class GatewaySettings(ServiceSettings):
         default=SecretStr(""),
         description="Signs what the gateway later believes without storing it: playback links"
         " (an `<audio>` element sends no API key), sign-in links and web sessions. Give every"
-        " gateway replica the same secret; empty = a random one per process, so they last"
-        " until it restarts.",
+        " gateway replica the same secret, of at least 32 characters; empty = a random one"
+        " per process, so they last until it restarts (refused in production).",
+    )
+    link_secret_previous: SecretStr = Field(
+        default=SecretStr(""),
+        description="The secret before the last rotation: what it signed is still believed"
+        " (nothing new is signed with it). Keep it for the longest token lifetime, then"
+        " remove it.",
     )
     playback_link_lifetime_s: float = Field(
         default=6 * 3600.0,
@@ -158,6 +173,13 @@ class GatewaySettings(ServiceSettings):
         description="The address people open the gateway at (https://secretary.example.org),"
         " for the links it hands out; empty = the address a request came to.",
     )
+
+    def secret_rules(self) -> list[SecretRule]:
+        return [
+            *super().secret_rules(),
+            SecretRule("link_secret", LINK_SECRET_MIN_LENGTH, required_in_production=True),
+            SecretRule("link_secret_previous", LINK_SECRET_MIN_LENGTH),
+        ]
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod

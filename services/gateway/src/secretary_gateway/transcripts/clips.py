@@ -3,6 +3,7 @@ stretch of their speech, cut from the prepared audio and encoded as Ogg/Opus."""
 
 from __future__ import annotations
 
+import bisect
 import io
 import struct
 from dataclasses import dataclass
@@ -24,33 +25,45 @@ class Span:
     end: float
 
 
-def _free_of(start: float, end: float, others: list[tuple[float, float]]) -> list[Span]:
-    """The parts of [start, end] that no one else speaks in."""
-    free = [Span(start, end)]
-    for other_start, other_end in others:
-        cut = []
-        for span in free:
-            if other_end <= span.start or other_start >= span.end:
-                cut.append(span)
-                continue
-            if other_start > span.start:
-                cut.append(Span(span.start, other_start))
-            if other_end < span.end:
-                cut.append(Span(other_end, span.end))
-        free = cut
+def _merged(intervals: list[tuple[float, float]]) -> list[Span]:
+    """The time covered by any of `intervals`, as disjoint spans in order."""
+    merged: list[Span] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1].end:
+            merged[-1] = Span(merged[-1].start, max(merged[-1].end, end))
+        else:
+            merged.append(Span(start, end))
+    return merged
+
+
+def _free_of(start: float, end: float, busy: list[Span], busy_ends: list[float]) -> list[Span]:
+    """The parts of [start, end] outside `busy` (disjoint, in order; `busy_ends` their ends):
+    only the busy spans that reach into it are looked at."""
+    free, at = [], start
+    for index in range(bisect.bisect_right(busy_ends, start), len(busy)):
+        taken = busy[index]
+        if taken.start >= end:
+            break
+        if taken.start > at:
+            free.append(Span(at, taken.start))
+        at = max(at, taken.end)
+    if at < end:
+        free.append(Span(at, end))
     return free
 
 
 def clearest_span(transcript: Transcript, speaker: str, max_s: float = CLIP_MAX_S) -> Span | None:
     """The speaker's longest stretch that nobody talks over, weighted by how sure the speech
-    model was of its words, at most `max_s` long and ending on a word's end."""
-    others = [(s.start, s.end) for s in transcript.segments if s.speaker != speaker]
+    model was of its words, at most `max_s` long and ending on a word's end. Linear in the
+    segments but for one sort, however many there are."""
+    busy = _merged([(s.start, s.end) for s in transcript.segments if s.speaker != speaker])
+    busy_ends = [span.end for span in busy]
     best: tuple[float, Span] | None = None
     for segment in transcript.segments:
         if segment.speaker != speaker:
             continue
         confidence = segment.confidence if segment.confidence is not None else 0.5
-        for span in _free_of(segment.start, segment.end, others):
+        for span in _free_of(segment.start, segment.end, busy, busy_ends):
             if span.end - span.start > max_s:
                 word_ends = [
                     w.end

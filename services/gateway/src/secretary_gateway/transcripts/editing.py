@@ -6,15 +6,21 @@ before it in the same request left it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from secretary_contracts import Transcript, TranscriptSegment, TranscriptWord
 from secretary_contracts.speakers import speaker_labels
 from secretary_contracts.text import join_words
 
 MAX_EDITS = 500
 MAX_TEXT = 2000
+# what one request may add, in words: a page's worth of corrections, not a second transcript
+MAX_WORDS_ADDED = 2000
+# what an edited transcript may hold at all: more than anyone says in its duration (people
+# speak about 2.5 words a second; a fast talker 4) plus room for notes
+MAX_WORDS_PER_SECOND = 6.0
+WORDS_BEYOND_DURATION = 1000
 
 
 class ReplaceWords(BaseModel):
@@ -60,9 +66,46 @@ class TranscriptEdits(BaseModel):
     )
     edits: list[Edit] = Field(min_length=1, max_length=MAX_EDITS)
 
+    @model_validator(mode="after")
+    def _written_in_bounds(self) -> Self:
+        # refused before any work is done: replacing words one for one writes no more than
+        # twice what may be added
+        written = sum(len(e.text.split()) for e in self.edits if isinstance(e, ReplaceWords))
+        if written > 2 * MAX_WORDS_ADDED:
+            raise ValueError(
+                f"the edits write {written} words; one request may write at most"
+                f" {2 * MAX_WORDS_ADDED}"
+            )
+        return self
+
 
 class EditError(ValueError):
     """An edit that does not fit the transcript it is applied to."""
+
+
+class EditTooLarge(EditError):
+    """Edits that would make the transcript grow past what it may hold."""
+
+
+def word_count(transcript: Transcript) -> int:
+    return sum(len(segment.words) for segment in transcript.segments)
+
+
+def most_words(transcript: Transcript) -> int:
+    return int(transcript.duration_s * MAX_WORDS_PER_SECOND) + WORDS_BEYOND_DURATION
+
+
+def _check_growth(before: Transcript, after: Transcript) -> None:
+    added = word_count(after) - word_count(before)
+    if added > MAX_WORDS_ADDED:
+        raise EditTooLarge(
+            f"These edits add {added} words; one request may add at most {MAX_WORDS_ADDED}."
+        )
+    if added > 0 and word_count(after) > most_words(before):
+        raise EditTooLarge(
+            f"The transcript would hold {word_count(after)} words, more than the"
+            f" {most_words(before)} a recording of {before.duration_s:.0f} s may have."
+        )
 
 
 def _segment(transcript: Transcript, index: int) -> TranscriptSegment:
@@ -187,6 +230,7 @@ def edit_transcript(transcript: Transcript, edits: list[Edit]) -> Edited:
                 _set_speaker(edited, edit, labels)
         except EditError as error:
             raise EditError(f"Edit {number} ({edit.op}): {error}") from error
+    _check_growth(transcript, edited)
     return Edited(edited, rewritten)
 
 

@@ -1,9 +1,11 @@
 """Saving a transcript's edits as revisions: one at a time (an edit made on an older revision
-answers 409), each kept, any of them gone back to; every revision reaches search at once and
-the llm service by `transcript.edited`."""
+answers 409), the pipeline's own and the latest `kept` kept (older ones are folded away), any
+of them gone back to; every revision reaches search at once and the llm service by
+`transcript.edited`. Applying edits and writing bodies run off the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from faststream.nats import NatsBroker
@@ -11,7 +13,7 @@ from secretary_contracts import Transcript, TranscriptEdited
 from secretary_contracts.messaging import BUCKETS, TRANSCRIPT_EDITED, artifact_object_name
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from secretary_gateway.db import (
@@ -23,7 +25,13 @@ from secretary_gateway.db import (
 )
 from secretary_gateway.errors import ApiError
 from secretary_gateway.search.index import index_transcript
-from secretary_gateway.transcripts.editing import Edit, Edited, EditError, edit_transcript
+from secretary_gateway.transcripts.editing import (
+    Edit,
+    Edited,
+    EditError,
+    EditTooLarge,
+    edit_transcript,
+)
 from secretary_gateway.transcripts.schemas import RevisionOut, Revisions
 
 
@@ -36,9 +44,10 @@ def _stale(current: int, given: int) -> ApiError:
 
 
 class RevisionStore:
-    def __init__(self, database: Database, broker: NatsBroker) -> None:
+    def __init__(self, database: Database, broker: NatsBroker, kept: int) -> None:
         self.database = database
         self.broker = broker
+        self.kept = kept
 
     async def edit(
         self, row: RecordingRow, current: Transcript, based_on: int, edits: list[Edit]
@@ -47,7 +56,9 @@ class RevisionStore:
         if based_on != current.revision:
             raise _stale(current.revision, based_on)
         try:
-            edited = edit_transcript(current, edits)
+            edited = await asyncio.to_thread(edit_transcript, current, edits)
+        except EditTooLarge as error:
+            raise ApiError(413, "edit_too_large", str(error)) from error
         except EditError as error:
             raise ApiError(400, "invalid_edit", str(error)) from error
         dumped = [edit.model_dump() for edit in edits]
@@ -80,6 +91,7 @@ class RevisionStore:
     ) -> Transcript:
         revision = current.revision + 1
         new = new.model_copy(update={"revision": revision})
+        body = await asyncio.to_thread(new.model_dump_json)
         try:
             async with self.database.sessions.begin() as session:
                 if current.revision == 0:
@@ -96,9 +108,17 @@ class RevisionStore:
                     TranscriptRevisionRow(
                         recording_id=row.id,
                         revision=revision,
-                        body=new.model_dump_json(),
+                        body=body,
                         edits=edits,
+                        edit_count=len(edits),
                         reverted_to=reverted_to,
+                    )
+                )
+                await session.execute(
+                    delete(TranscriptRevisionRow).where(
+                        TranscriptRevisionRow.recording_id == row.id,
+                        TranscriptRevisionRow.revision > 0,
+                        TranscriptRevisionRow.revision <= revision - self.kept,
                     )
                 )
                 # the revision it was made on must still be the latest as it is saved
@@ -108,7 +128,7 @@ class RevisionStore:
                         TranscriptRow.recording_id == row.id,
                         TranscriptRow.revision == current.revision,
                     )
-                    .values(body=new.model_dump_json(), revision=revision)
+                    .values(body=body, revision=revision)
                 )
                 if saved.rowcount != 1:  # type: ignore[attr-defined]
                     raise _stale(revision, current.revision)
@@ -136,10 +156,16 @@ class RevisionStore:
         )
 
     async def revisions(self, row: RecordingRow, current: int) -> Revisions:
+        """The revisions kept, from their metadata alone."""
         async with self.database.sessions() as session:
             stored = (
-                await session.scalars(
-                    select(TranscriptRevisionRow)
+                await session.execute(
+                    select(
+                        TranscriptRevisionRow.revision,
+                        TranscriptRevisionRow.created_at,
+                        TranscriptRevisionRow.edit_count,
+                        TranscriptRevisionRow.reverted_to,
+                    )
                     .where(TranscriptRevisionRow.recording_id == row.id)
                     .order_by(TranscriptRevisionRow.revision)
                 )
@@ -148,9 +174,10 @@ class RevisionStore:
             RevisionOut(
                 revision=r.revision,
                 created_at=r.created_at,
-                edits=len(r.edits or []),
+                edits=r.edit_count,
                 reverted_to=r.reverted_to,
             )
             for r in stored
         ] or [RevisionOut(revision=0, created_at=row.updated_at or row.created_at)]
-        return Revisions(current=current, items=items)
+        edited_kept = sum(1 for item in items if item.revision > 0)
+        return Revisions(current=current, items=items, folded=max(0, current - edited_kept))

@@ -55,6 +55,10 @@ class RevisionOut(BaseModel):
 class Revisions(BaseModel):
     current: int = Field(examples=[2], description="The revision the transcript reads now.")
     items: list[RevisionOut]
+    folded: int = Field(
+        default=0,
+        description="Older revisions no longer kept (the pipeline's own, 0, always is).",
+    )
 
 
 class Revert(BaseModel):

@@ -180,7 +180,7 @@ class TranscriptService:
         self, caller: Caller, recording_id: str, based_on: int, edits: list[Edit]
     ) -> EditedTranscript:
         row = await owned_recording(self.database, caller, recording_id)
-        store = RevisionStore(self.database, self.broker)
+        store = self._revisions()
         edited = await store.edit(row, await self.stored(row), based_on, edits)
         vocabulary = (await read_owner_settings(self._js(), caller.owner)).vocabulary
         _, after = await self.named(caller, recording_id)
@@ -188,20 +188,21 @@ class TranscriptService:
             **after.model_dump(), suggested_terms=new_terms(edited.rewritten, vocabulary)
         )
 
+    def _revisions(self) -> RevisionStore:
+        return RevisionStore(self.database, self.broker, self.settings.transcript_revisions_kept)
+
     def _js(self) -> JetStreamContext:
         return self.broker.connection.jetstream()
 
     async def revert(self, caller: Caller, recording_id: str, based_on: int, to: int) -> Transcript:
         row = await owned_recording(self.database, caller, recording_id)
-        await RevisionStore(self.database, self.broker).revert(
-            row, await self.stored(row), based_on, to
-        )
+        await self._revisions().revert(row, await self.stored(row), based_on, to)
         return (await self.named(caller, recording_id))[1]
 
     async def revisions(self, caller: Caller, recording_id: str) -> Revisions:
         row = await owned_recording(self.database, caller, recording_id)
         current = await self.stored(row)
-        return await RevisionStore(self.database, self.broker).revisions(row, current.revision)
+        return await self._revisions().revisions(row, current.revision)
 
     async def speakers(self, caller: Caller, recording_id: str) -> Speakers:
         row = await owned_recording(self.database, caller, recording_id)
