@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from secretary_asr.settings import AsrSettings
 from secretary_contracts.access import ADMIN, SERVICE_ACCESS
 from secretary_diarize.settings import DiarizeSettings
 from secretary_gateway.settings import GatewaySettings
+from secretary_gateway.web.controller import PUBLIC_PAGES
 from secretary_ingest.settings import IngestSettings
 from secretary_llm.settings import LlmSettings
 from secretary_merge.settings import MergeSettings
@@ -180,7 +182,11 @@ def test_prod_nats_is_a_three_node_cluster_with_replicated_streams() -> None:
     assert nats["spec"]["replicas"] == 3
     assert nats["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "data"
     config = _of_kind(objects, "ConfigMap")
-    assert "routes" in config["nats-config"]["data"]["nats.conf"]
+    assert "authorization" in config["nats-config"]["data"]["nats.conf"]
+    args = nats["spec"]["template"]["spec"]["containers"][0]["args"]
+    routes = args[args.index("--routes") + 1].split(",")
+    assert len(routes) == 3
+    assert all(r.startswith("nats-route://route:$(NATS_ROUTE_PASSWORD)@") for r in routes)
     assert config["secretary-config"]["data"]["SECRETARY_STREAM_REPLICAS"] == "3"
 
 
@@ -211,7 +217,8 @@ def test_every_configured_key_is_a_setting(objects: list[dict[str, Any]]) -> Non
     for obj in objects:
         if obj["kind"] == "ConfigMap" and obj["metadata"]["name"] == "secretary-config":
             keys |= set(obj["data"])
-        if obj["kind"] == "Secret":
+        # nats-secrets holds the NATS servers' own route password, not a service's setting
+        if obj["kind"] == "Secret" and obj["metadata"]["name"] != "nats-secrets":
             keys |= set(obj.get("stringData", {})) | set(obj.get("data", {}))
     for pod in _pod_specs(objects).values():
         for container in pod.get("initContainers", []) + pod["containers"]:
@@ -259,6 +266,8 @@ def test_model_init_steps_run_modules_that_exist(objects: list[dict[str, Any]]) 
     import importlib.util
 
     for name, pod in _pod_specs(objects).items():
+        if name == "nats":  # its init step checks the passwords; it prepares no model
+            continue
         for container in pod.get("initContainers", []):
             command = container["command"]
             assert command[:2] == ["python", "-m"], name
@@ -317,8 +326,50 @@ def test_the_ingress_is_tls_and_serves_neither_probes_nor_metrics(
     ingress = _of_kind(objects, "Ingress")["gateway"]["spec"]
     hosts = {rule["host"] for rule in ingress["rules"]}
     assert hosts <= {host for tls in ingress["tls"] for host in tls["hosts"]}
-    paths = {p["path"] for rule in ingress["rules"] for p in rule["http"]["paths"]}
-    assert paths == {"/v1", "/schema"}
+    paths = {(p["path"], p["pathType"]) for rule in ingress["rules"] for p in rule["http"]["paths"]}
+    # the API, its description and the review page, whose routes the gateway serves keyless
+    assert paths == {
+        ("/", "Exact"),
+        ("/recordings", "Prefix"),
+        ("/static", "Prefix"),
+        ("/v1", "Prefix"),
+        ("/schema", "Prefix"),
+    }
+    for page in PUBLIC_PAGES:
+        assert any(
+            re.match(page, path + ("/x" if kind == "Prefix" else "")) for path, kind in paths
+        )
+    config = _of_kind(objects, "ConfigMap")["secretary-config"]["data"]
+    assert config["SECRETARY_PUBLIC_URL"] == f"https://{next(iter(hosts))}"
+
+
+def test_every_pod_is_held_to_an_egress_policy_and_none_reaches_the_metadata_address(
+    objects: list[dict[str, Any]],
+) -> None:
+    import ipaddress
+
+    metadata = ipaddress.ip_address("169.254.169.254")
+    policies = [
+        o["spec"]
+        for o in objects
+        if o["kind"] == "NetworkPolicy" and "Egress" in o["spec"]["policyTypes"]
+    ]
+    selected = {p["podSelector"]["matchLabels"]["app.kubernetes.io/name"] for p in policies}
+    pods = {
+        o["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"]
+        for o in objects
+        if o["kind"] in ("Deployment", "StatefulSet", "Job")
+    }
+    assert pods <= selected, pods - selected
+    for policy in policies:
+        for rule in policy["egress"]:
+            for peer in rule["to"]:
+                if "ipBlock" not in peer:
+                    continue
+                block = peer["ipBlock"]
+                excluded = [ipaddress.ip_network(e) for e in block.get("except", [])]
+                if metadata in ipaddress.ip_network(block["cidr"]):
+                    assert any(metadata in e for e in excluded), policy["podSelector"]
 
 
 def test_the_gateway_reaches_the_internet_but_not_the_cluster(

@@ -1,6 +1,6 @@
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 from secretary_runtime.settings import SecretRule, ServiceSettings
 
@@ -180,6 +180,17 @@ class GatewaySettings(ServiceSettings):
             SecretRule("link_secret", LINK_SECRET_MIN_LENGTH, required_in_production=True),
             SecretRule("link_secret_previous", LINK_SECRET_MIN_LENGTH),
         ]
+
+    @model_validator(mode="after")
+    def _public_url_in_production(self) -> Self:
+        # behind an ingress the request's own address is the cluster's (http://gateway/):
+        # links made with it open nothing
+        if self.environment == "production" and not self.public_url.startswith("https://"):
+            raise ValueError(
+                "SECRETARY_PUBLIC_URL must be the https:// address people open the gateway at"
+                " (sign-in and playback links are made with it)"
+            )
+        return self
 
     @field_validator("webhook_allowed_networks", mode="before")
     @classmethod
