@@ -118,3 +118,42 @@ async def test_a_deleted_recordings_events_leave_every_stream_and_no_one_elses_d
     assert left == {s.subject: 1 if s is RECORDING_DELETED else 0 for s in kinds}
     for kind in (TRANSCRIPT_READY, QUESTION_ASKED, ANSWER_DELTA, ANSWER_READY):
         assert len(await published(nats_client, kind.subject, kept)) == 1, kind.subject
+
+
+async def test_a_deletion_whose_request_died_after_its_news_finishes_from_the_event(
+    nats_server: NatsServer, postgresql_url: str
+) -> None:
+    """The news goes out first; a gateway that died right after it (here: only the event is
+    sent, as the request would have) still has its recording's rows and objects removed by
+    its own projection of that event."""
+    import nats
+    from secretary_contracts import RecordingDeleted
+
+    settings = GatewaySettings(nats_url=nats_server.url, database_url=postgresql_url)
+    async with running_gateway(settings, f"saga-{uuid.uuid4().hex[:6]}") as api:
+        created = await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(100))})
+        recording_id = created.json()["id"]
+        owner = (await api.get("/v1/sessions/current")).json()["owner"]
+        client = await nats.connect(nats_server.url)
+        js = client.jetstream()
+        await pipeline.finish(js, recording_id, PLANNING)
+        await wait_for_status(api, recording_id, "done")
+        news = RecordingDeleted(recording_id=recording_id, owner=owner)
+        await js.publish(
+            RECORDING_DELETED.of(recording_id),
+            news.model_dump_json().encode(),
+            headers={"Nats-Msg-Id": f"{recording_id}:deleted"},
+        )
+        for _ in range(100):
+            if (await api.get(f"/v1/recordings/{recording_id}")).status_code == 404:
+                break
+            await asyncio.sleep(0.1)
+        assert (await api.get(f"/v1/recordings/{recording_id}")).status_code == 404
+        store = await js.object_store(BUCKETS.media)
+        try:
+            await store.get_info(recording_id)
+            raise AssertionError("the media outlived its recording")
+        except ObjectNotFoundError:
+            pass
+        finally:
+            await client.close()

@@ -247,3 +247,11 @@ async def test_sessions_share_their_keys_event_stream_allowance(
                 refused = await api.get(events, headers=bearer(other) if other else None)
                 assert refused.status_code == 429
                 assert refused.json()["error"]["code"] == "too_many_streams"
+
+
+def test_production_needs_the_public_address_links_are_made_with() -> None:
+    with pytest.raises(ValidationError, match="SECRETARY_PUBLIC_URL must be the https://"):
+        GatewaySettings(environment="production", link_secret=SECRET)
+    GatewaySettings(
+        environment="production", link_secret=SECRET, public_url="https://secretary.example.org"
+    )

@@ -10,6 +10,7 @@ from secretary_contracts.messaging import (
     BUCKETS,
     CHUNK_ARTIFACT_KINDS,
     MAX_CHUNKS,
+    RECORDING_DELETED,
     artifact_object_name,
     audio_object_name,
     chunk_artifact_name,
@@ -32,9 +33,11 @@ async def purge_media(js: JetStreamContext, recording_id: str) -> None:
 
 async def purge_events(js: JetStreamContext, recording_id: str) -> None:
     """The recording's events, from every stream that holds them (questions, answers and
-    their citations, progress, webhook deliveries): their subjects end with its id."""
+    their citations, progress, webhook deliveries): their subjects end with its id. The news
+    of its deletion stays: a consumer that has not read it yet still does, and a retried
+    delete finds it."""
     for subject in ALL_SUBJECTS:
-        if subject.per_recording:
+        if subject.per_recording and subject != RECORDING_DELETED:
             await js.purge_stream(stream_of(subject.subject), subject=subject.of(recording_id))
 
 

@@ -90,7 +90,7 @@ def create_app(settings: GatewaySettings, webhook_targets: TargetPolicy | None =
         settings.link_secret.get_secret_value().encode() or secrets.token_bytes(32),
         settings.link_secret_previous.get_secret_value().encode(),
     )
-    Projector(broker, database, telemetry).register()
+    Projector(broker, database, telemetry, settings.voiceprints).register()
     DeadLetterWatcher(broker).register()
     AnswerProjector(broker, database).register()
     sender = WebhookSender(broker, database, settings, telemetry, targets)

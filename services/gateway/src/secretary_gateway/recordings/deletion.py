@@ -41,20 +41,33 @@ async def delete_rows(session: AsyncSession, recording_id: str) -> None:
 
 
 class RecordingDeleter:
-    def __init__(self, broker: NatsBroker, database: Database) -> None:
+    """Deletion as steps that each can run again: the news first, so that every service
+    forgets the recording even if this request dies half way (and the gateway's own
+    projection of it finishes the rest), then the objects, the rows, the voiceprints. A call
+    that fails part way answers "try again", and the retry finds the rows and resumes."""
+
+    def __init__(self, broker: NatsBroker, database: Database, voiceprints: bool = True) -> None:
         self.broker = broker
         self.database = database
+        self.voiceprints = voiceprints
 
     async def delete(self, recording_id: str, owner: str) -> None:
-        # objects first: if the Object Store is away, the rows stay and the owner can retry
+        # the Telegram chat, the llm's history and the gateway's projection forget it; the
+        # same id again is one event (a retry's publish is deduplicated)
+        await EventPublisher(self.broker).publish(
+            RECORDING_DELETED,
+            RecordingDeleted(recording_id=recording_id, owner=owner),
+            message_id=f"{recording_id}:deleted",
+        )
+        await self.finish(recording_id, owner)
+        logger.info("recording deleted", extra={"fields": {"recording_id": recording_id}})
+
+    async def finish(self, recording_id: str, owner: str) -> None:
+        """Everything stored of the recording goes; idempotent, for the request and for the
+        event alike. Rows go after the objects, so that while storage is away they stay and
+        a retry can find them."""
         await purge_recording(self.broker.connection.jetstream(), recording_id)
         async with self.database.sessions.begin() as session:
             await delete_rows(session, recording_id)
         # the voices enrolled from this recording are no one's voiceprint any more
-        await write_snapshot(self.database, self.broker, owner)
-        # the Telegram chat and the llm's history forget it too; the gateway's own
-        # projection of this event finds nothing left to delete
-        await EventPublisher(self.broker).publish(
-            RECORDING_DELETED, RecordingDeleted(recording_id=recording_id, owner=owner)
-        )
-        logger.info("recording deleted", extra={"fields": {"recording_id": recording_id}})
+        await write_snapshot(self.database, self.broker, owner, self.voiceprints)

@@ -55,7 +55,7 @@ from secretary_gateway.db import (
     utcnow,
 )
 from secretary_gateway.metrics import Metrics
-from secretary_gateway.recordings.deletion import delete_rows
+from secretary_gateway.recordings.deletion import RecordingDeleter
 from secretary_gateway.recordings.timeline import finish_stage
 from secretary_gateway.search.index import index_transcript
 from secretary_gateway.webhooks.delivery import WebhookAnnouncer
@@ -64,10 +64,13 @@ logger = logging.getLogger(__name__)
 
 
 class Projector:
-    def __init__(self, broker: NatsBroker, database: Database, metrics: Metrics) -> None:
+    def __init__(
+        self, broker: NatsBroker, database: Database, metrics: Metrics, voiceprints: bool = True
+    ) -> None:
         self.broker = broker
         self.database = database
         self.metrics = metrics
+        self.voiceprints = voiceprints
         self.webhooks = WebhookAnnouncer(broker, database)
 
     def register(self) -> None:
@@ -186,8 +189,10 @@ class Projector:
                 row.speaker_names = event.names
 
     async def deleted(self, event: RecordingDeleted) -> None:
-        async with self.database.sessions.begin() as session:
-            await delete_rows(session, event.recording_id)
+        # a deletion whose request died after its news went out is finished here
+        await RecordingDeleter(self.broker, self.database, self.voiceprints).finish(
+            event.recording_id, event.owner
+        )
         logger.info("recording deleted")
 
     async def failed(self, event: StageFailed) -> None:

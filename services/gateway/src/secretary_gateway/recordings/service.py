@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import logging
 import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
@@ -14,9 +15,10 @@ from typing import Any
 from faststream.nats import NatsBroker
 from litestar.datastructures import State
 from nats.errors import Error as NatsError
+from nats.js.errors import NotFoundError
 from pydantic import ValidationError
-from secretary_contracts import MediaReceived, RecordingOptions, RecordingStatus
-from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED
+from secretary_contracts import MediaReceived, RecordingDeleted, RecordingOptions, RecordingStatus
+from secretary_contracts.messaging import BUCKETS, MEDIA_RECEIVED, RECORDING_DELETED, stream_of
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
 from sqlalchemy import Select, and_, or_, select
@@ -30,6 +32,8 @@ from secretary_gateway.recordings.deletion import RecordingDeleter
 from secretary_gateway.recordings.schemas import Recording, RecordingPage
 from secretary_gateway.recordings.uploads import receive_upload
 from secretary_gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
 
 
 def recording_options(fields: dict[str, str]) -> RecordingOptions:
@@ -248,10 +252,31 @@ class RecordingService:
     async def get(self, caller: Caller, recording_id: str) -> Recording:
         return Recording.from_row(await self.owned(caller, recording_id))
 
-    async def delete(self, caller: Caller, recording_id: str) -> None:
-        await self.owned(caller, recording_id)
+    async def _deletion_announced(self, caller: Caller, recording_id: str) -> bool:
+        """The caller deleted this recording before: its news is in the stream."""
+        js = self.broker.connection.jetstream()
         try:
-            await RecordingDeleter(self.broker, self.database).delete(recording_id, caller.owner)
+            news = await js.get_last_msg(
+                stream_of(RECORDING_DELETED.subject), RECORDING_DELETED.of(recording_id)
+            )
+        except NotFoundError:
+            return False
+        return RecordingDeleted.model_validate_json(news.data or b"{}").owner == caller.owner
+
+    async def delete(self, caller: Caller, recording_id: str) -> None:
+        """Deletes everything of the recording; a retry of a deletion that stopped part way
+        (its rows gone, not yet all its objects) finishes it and answers as the first would
+        have."""
+        try:
+            await self.owned(caller, recording_id)
+        except ApiError:
+            if not await self._deletion_announced(caller, recording_id):
+                raise
+            logger.info("deletion resumed", extra={"fields": {"recording_id": recording_id}})
+        try:
+            await RecordingDeleter(self.broker, self.database, self.settings.voiceprints).delete(
+                recording_id, caller.owner
+            )
         except (NatsError, TimeoutError) as error:
             raise ApiError(
                 503, "unavailable", "Storage did not answer; nothing was lost, try again."
