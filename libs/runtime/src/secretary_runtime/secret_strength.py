@@ -46,7 +46,7 @@ def is_template(value: str) -> bool:
     if folded in TEMPLATE_WORDS:
         return True
     # a placeholder of one repeated character ("xxxxxxxx", "00000000")
-    return len(set(folded)) <= 1 and bool(value)
+    return len(folded) >= 8 and len(set(folded)) == 1
 
 
 def check_secret(
