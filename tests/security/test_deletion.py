@@ -149,6 +149,11 @@ async def test_a_deletion_whose_request_died_after_its_news_finishes_from_the_ev
                 break
             await asyncio.sleep(0.1)
         assert (await api.get(f"/v1/recordings/{recording_id}")).status_code == 404
+        # the deletion's news answers a retry of its owner only
+        assert (await api.delete(f"/v1/recordings/{recording_id}")).status_code == 204
+        async with running_gateway(settings, f"{owner}-neighbour") as neighbour:
+            theirs = await neighbour.delete(f"/v1/recordings/{recording_id}")
+            assert theirs.status_code == 404
         store = await js.object_store(BUCKETS.media)
         try:
             await store.get_info(recording_id)
