@@ -32,6 +32,15 @@ from services.gateway.tests.helpers import running_gateway, wait_for_status
 from services.gateway.tests.test_product import PLANNING
 
 
+async def _media_is_gone(client: Client, recording_id: str) -> None:
+    store = await client.jetstream().object_store(BUCKETS.media)
+    try:
+        await store.get_info(recording_id)
+    except ObjectNotFoundError:
+        return
+    raise AssertionError("the media outlived its recording")
+
+
 async def test_a_delete_while_storage_is_away_keeps_everything_and_succeeds_later(
     tmp_path: Path, postgresql_url: str
 ) -> None:
@@ -60,12 +69,8 @@ async def test_a_delete_while_storage_is_away_keeps_everything_and_succeeds_late
             assert deleted.status_code == 204, deleted.text
             assert (await api.get(f"/v1/recordings/{recording_id}")).status_code == 404
             client = await nats.connect(server.url)
-            store = await client.jetstream().object_store(BUCKETS.media)
             try:
-                await store.get_info(recording_id)
-                raise AssertionError("the media outlived its recording")
-            except ObjectNotFoundError:
-                pass
+                await _media_is_gone(client, recording_id)
             finally:
                 await client.close()
 
@@ -154,11 +159,7 @@ async def test_a_deletion_whose_request_died_after_its_news_finishes_from_the_ev
         async with running_gateway(settings, f"{owner}-neighbour") as neighbour:
             theirs = await neighbour.delete(f"/v1/recordings/{recording_id}")
             assert theirs.status_code == 404
-        store = await js.object_store(BUCKETS.media)
         try:
-            await store.get_info(recording_id)
-            raise AssertionError("the media outlived its recording")
-        except ObjectNotFoundError:
-            pass
+            await _media_is_gone(client, recording_id)
         finally:
             await client.close()
