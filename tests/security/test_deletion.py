@@ -1,8 +1,8 @@
-"""Deletion that deletes, and fails safely: while storage does not answer, a delete answers 503
-and keeps every row, and the same call later deletes everything, the recording's events in
-every stream included (questions, answers, citations, progress). Real nats-server (the
-gateway's own, stopped and started again under it, where storage goes away) and
-PostgreSQL."""
+"""Deletion that deletes, and fails safely: while storage does not answer, a delete answers 503,
+the recording reads as gone and every row stays, marked `deleting`; the same call later (or
+the gateway's sweep) deletes everything, the recording's events in every stream included
+(questions, answers, citations, progress). Real nats-server (the gateway's own, stopped and
+started again under it, where storage goes away) and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -60,8 +60,10 @@ async def test_a_delete_while_storage_is_away_keeps_everything_and_succeeds_late
             refused = await api.delete(f"/v1/recordings/{recording_id}")
             assert refused.status_code == 503, refused.text
             assert refused.json()["error"]["code"] == "unavailable"
-            kept = await api.get(f"/v1/recordings/{recording_id}/transcript")
-            assert kept.status_code == 200  # the rows are all there
+            # gone for its owner, and every row still there for the retry
+            assert (await api.get(f"/v1/recordings/{recording_id}")).status_code == 404
+            assert (await api.get("/v1/recordings")).json()["items"] == []
+            assert await _rows_left(postgresql_url, recording_id) == ("deleting", True)
 
             server.start()
             await asyncio.sleep(3)  # the gateway's client reconnects
@@ -73,6 +75,71 @@ async def test_a_delete_while_storage_is_away_keeps_everything_and_succeeds_late
                 await _media_is_gone(client, recording_id)
             finally:
                 await client.close()
+
+
+async def _rows_left(database_url: str, recording_id: str) -> tuple[str, bool] | None:
+    """The recording row's status, and whether its transcript row is there; None when the
+    recording has no row."""
+    from secretary_gateway.db import Database, RecordingRow, TranscriptRow
+
+    database = Database(database_url)
+    try:
+        async with database.sessions() as session:
+            row = await session.get(RecordingRow, recording_id)
+            transcript = await session.get(TranscriptRow, recording_id)
+    finally:
+        await database.close()
+    return None if row is None else (row.status, transcript is not None)
+
+
+async def test_a_deletion_no_one_retries_is_finished_by_the_sweep(
+    nats_server: NatsServer, nats_client: Client, database_url: str
+) -> None:
+    """A delete marked its recording and then stopped (its request gone before the news went
+    out): the sweep finds it once it is old enough and deletes what is left."""
+    from datetime import timedelta
+
+    from faststream.nats import NatsBroker
+    from secretary_gateway.db import Database, RecordingRow, utcnow
+    from secretary_gateway.recordings.retention import DELETION_RESUMED_AFTER, RetentionSweeper
+    from sqlalchemy import update
+
+    settings = GatewaySettings(nats_url=nats_server.url, database_url=database_url)
+    async with running_gateway(settings, f"stalled-{uuid.uuid4().hex[:6]}") as api:
+        ids = [
+            (await api.post("/v1/recordings", files={"file": ("a.wav", os.urandom(200))})).json()[
+                "id"
+            ]
+            for _ in range(2)
+        ]
+        for recording_id in ids:
+            await pipeline.finish(nats_client.jetstream(), recording_id, PLANNING)
+            await wait_for_status(api, recording_id, "done")
+        stalled, recent = ids
+        database = Database(database_url)
+        try:
+            for recording_id, age in (
+                (stalled, DELETION_RESUMED_AFTER * 2),
+                (recent, timedelta(seconds=5)),  # may still be running in its request
+            ):
+                async with database.sessions.begin() as session:
+                    await session.execute(
+                        update(RecordingRow)
+                        .where(RecordingRow.id == recording_id)
+                        .values(status="deleting", updated_at=utcnow() - age)
+                    )
+            # the sweep of a replica (the app's own runs on its test client's loop)
+            broker = NatsBroker(nats_server.url)
+            await broker.connect()
+            try:
+                await RetentionSweeper(broker, database, None, None, 3600).sweep()
+            finally:
+                await broker.stop()
+        finally:
+            await database.close()
+        assert await _rows_left(database_url, stalled) is None
+        await _media_is_gone(nats_client, stalled)
+        assert await _rows_left(database_url, recent) == ("deleting", True)
 
 
 async def test_a_deleted_recordings_events_leave_every_stream_and_no_one_elses_do(

@@ -365,6 +365,26 @@ async def test_web_sends_a_link_that_signs_the_user_in_once(harness: Harness) ->
     assert again.status_code == 401
 
 
+async def test_taking_a_user_off_the_allow_list_ends_their_web_sessions(harness: Harness) -> None:
+    """The door restarted with user 42 no longer allowed: their review page signs out, and
+    an allowed user's stays."""
+    sessions = {}
+    for message_id, user_id in ((95, 42), (96, 43)):
+        await harness.bot.handle(None, user_message(message_id, user_id=user_id, text="/web"))
+        reply = harness.telegram.sent[-1]["text"]
+        link = next(w for w in reply.split() if "#sign-in=" in w).split("#sign-in=", 1)[1]
+        signed_in = await harness.rest.post(
+            "/v1/sign-in", json={"link": link}, headers={"Authorization": ""}
+        )
+        sessions[user_id] = {"Authorization": f"Bearer {signed_in.json()['key']}"}
+    harness.bot.settings = harness.bot.settings.model_copy(update={"telegram_allowed_users": [43]})
+
+    assert await harness.bot.sign_out_the_disallowed() == []
+    current = "/v1/sessions/current"
+    assert (await harness.rest.get(current, headers=sessions[42])).status_code == 401
+    assert (await harness.rest.get(current, headers=sessions[43])).status_code == 200
+
+
 async def test_a_voice_note_is_accepted_and_the_owners_language_is_kept_for_prepare(
     harness: Harness,
 ) -> None:

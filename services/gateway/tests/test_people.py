@@ -1,5 +1,5 @@
 """People and voiceprints: naming a speaker enrols its voice; taking the name back, or deleting
-the recording, removes it; the snapshot merge matches against follows; never across owners."""
+the recording, removes it; the voiceprints merge matches against follow; never across owners."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from typing import Any
 
 from litestar.testing import AsyncTestClient
 from nats.aio.client import Client
-from nats.js.errors import KeyNotFoundError
 from secretary_contracts import DiarizationResult, SpeakerTurn, SpeakerVoice
-from secretary_contracts.messaging import BUCKETS, artifact_object_name, owner_key
-from secretary_contracts.voiceprints import Voiceprints
+from secretary_contracts.messaging import BUCKETS, artifact_object_name
 from secretary_gateway.settings import GatewaySettings
 from secretary_runtime import objects
+from secretary_runtime.voiceprints import people_of
 
 from services.gateway.tests.helpers import running_gateway
 from services.gateway.tests.test_product import PLANNING, finished
@@ -42,13 +41,10 @@ async def _with_voices(nats_client: Client, recording_id: str) -> None:
     )
 
 
-async def _snapshot(nats_client: Client, owner: str) -> Voiceprints | None:
-    kv = await nats_client.jetstream().key_value(BUCKETS.voiceprints)
-    try:
-        entry = await kv.get(owner_key(owner))
-    except KeyNotFoundError:
-        return None
-    return Voiceprints.model_validate_json(entry.value or b"{}")
+async def _voiceprints(nats_client: Client, owner: str) -> dict[str, int]:
+    """What merge matches the owner's speakers against: each person's name and how many
+    enrolments they are matched by."""
+    return {p.name: len(p.embeddings) for p in await people_of(nats_client.jetstream(), owner)}
 
 
 async def test_naming_enrols_and_taking_back_or_deleting_forgets(
@@ -69,21 +65,17 @@ async def test_naming_enrols_and_taking_back_or_deleting_forgets(
     assert people["Maria"]["recordings"] == 2 and people["Maria"]["speech_s"] == 80.0
     assert people["Tom"]["recordings"] == 1
     assert people["Lena"]["recordings"] == 0  # three seconds are too few to recognise her by
-    snapshot = await _snapshot(nats_client, owner)
-    assert snapshot is not None and snapshot.owner == owner
-    assert {p.name: len(p.embeddings) for p in snapshot.people} == {"Maria": 2, "Tom": 1}
+    assert await _voiceprints(nats_client, owner) == {"Maria": 2, "Tom": 1}
 
     # a wrong name taken back, and a recording deleted: their voices are no one's
     await api.patch(f"/v1/recordings/{first}/speakers", json={"SPEAKER_01": None})
     assert (await api.delete(f"/v1/recordings/{second}")).status_code == 204
-    snapshot = await _snapshot(nats_client, owner)
-    assert snapshot is not None
-    assert {p.name: len(p.embeddings) for p in snapshot.people} == {"Maria": 1}
+    assert await _voiceprints(nats_client, owner) == {"Maria": 1}
 
     # another owner has no people, and sees none
     async with running_gateway(gateway_settings, owner=f"{owner}-other") as other:
         assert (await other.get("/v1/people")).json()["items"] == []
-    assert await _snapshot(nats_client, f"{owner}-other") is None
+    assert await _voiceprints(nats_client, f"{owner}-other") == {}
 
 
 async def test_a_renamed_person_is_renamed_everywhere_and_a_forgotten_one_leaves_a_plain_name(
@@ -141,5 +133,4 @@ async def test_a_renamed_person_is_renamed_everywhere_and_a_forgotten_one_leaves
     assert (await api.get(f"/v1/people/{maria['id']}")).status_code == 404
     shown = (await api.get(f"/v1/recordings/{recognised_in}/transcript")).json()["speakers"][0]
     assert (shown["name"], shown["person_id"]) == ("Maria", None)
-    snapshot = await _snapshot(nats_client, owner)
-    assert snapshot is not None and snapshot.people == []
+    assert await _voiceprints(nats_client, owner) == {}

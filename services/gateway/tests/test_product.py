@@ -502,7 +502,7 @@ async def _stored_objects(nats_client: Client, recording_id: str) -> list[str]:
         except ObjectNotFoundError:
             pass
     for bucket in (BUCKETS.merge_state, BUCKETS.qa_history):
-        keys = await keys_of_recording(await js.key_value(bucket), recording_id)
+        keys = await keys_of_recording(js, bucket, recording_id)
         left += [f"{bucket}/{key}" for key in keys]
     return left
 

@@ -127,23 +127,21 @@ async def test_speakers_are_recognised_among_their_owners_people_before_announci
 ) -> None:
     """The first transcript anyone receives already carries the names (ADR 0008)."""
     from secretary_contracts import SpeakerVoice
-    from secretary_contracts.messaging import owner_key
-    from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
+    from secretary_contracts.voiceprints import VoiceprintPerson
+    from secretary_runtime.voiceprints import store_people
 
     js = nats_client.jetstream()
     maria, tom = [1.0] + [0.0] * 191, [0.0, 1.0] + [0.0] * 190
     # someone whose voice is only somewhat like Tom's (cosine 0.8, between the thresholds)
     like_tom = [0.0, 0.8, 0.6] + [0.0] * 189
     owner = f"team-{uuid.uuid4().hex[:6]}"
-    snapshot = Voiceprints(
-        owner=owner,
-        people=[
+    await store_people(
+        js,
+        owner,
+        [
             VoiceprintPerson(person_id="p-maria", name="Maria", embeddings=[maria]),
             VoiceprintPerson(person_id="p-tom", name="Tom", embeddings=[tom]),
         ],
-    )
-    await (await js.key_value(BUCKETS.voiceprints)).put(
-        owner_key(owner), snapshot.model_dump_json().encode()
     )
 
     async def merged(for_owner: str | None) -> Transcript:

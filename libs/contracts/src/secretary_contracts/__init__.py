@@ -47,6 +47,7 @@ from secretary_contracts.events import (
     WebhookDelivery,
 )
 from secretary_contracts.lifecycle import (
+    AT_REST_STATUSES,
     AUDIO_SAMPLE_RATE,
     PIPELINE_STAGES,
     SETTLED_STATUSES,
@@ -60,6 +61,7 @@ from secretary_contracts.lifecycle import (
 )
 
 __all__ = [
+    "AT_REST_STATUSES",
     "AUDIO_SAMPLE_RATE",
     "ERROR_MESSAGES",
     "MAX_CHUNKS",

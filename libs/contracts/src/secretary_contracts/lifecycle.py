@@ -50,10 +50,16 @@ class RecordingStatus(StrEnum):
     PROCESSING = "processing"
     DONE = "done"
     FAILED = "failed"
+    DELETING = "deleting"
+    """Its owner deleted it and the deletion is under way: to everyone else it is gone, and
+    a retried delete (or the gateway's sweep) finishes what remains."""
 
 
 SETTLED_STATUSES = (RecordingStatus.DONE, RecordingStatus.FAILED)
 """Nothing more will happen to a recording by itself."""
+
+AT_REST_STATUSES = (*SETTLED_STATUSES, RecordingStatus.DELETING)
+"""The pipeline's progress no longer moves a recording: it is settled, or being deleted."""
 
 
 class QuestionStatus(StrEnum):

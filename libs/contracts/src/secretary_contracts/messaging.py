@@ -370,8 +370,8 @@ class Buckets:
     owner_settings: str = "owner-settings"
     """An owner's defaults (`OwnerSettings`), one key per owner, whichever door set them."""
     voiceprints: str = "voiceprints"
-    """An owner's people as matching needs them (`Voiceprints`), one key per owner: written
-    by the gateway, read by merge (ADR 0008)."""
+    """An owner's people as matching needs them (`StoredVoiceprint`), one key per person
+    (`voiceprint_key`): written by the gateway, read by merge (ADR 0008)."""
 
 
 BUCKETS = Buckets()
@@ -429,6 +429,12 @@ def speakers_named_message_id(event: events.SpeakersNamed) -> str:
 def owner_key(owner: str) -> str:
     """KV keys allow fewer characters than owner names (`telegram:42`): base64url, unpadded."""
     return base64.urlsafe_b64encode(owner.encode()).decode().rstrip("=")
+
+
+def voiceprint_key(owner: str, person_id: str) -> str:
+    """A person's key: under the owner's, so that one filter finds exactly the owner's people
+    (base64url has no dot, an owner's prefix never matches another's)."""
+    return f"{owner_key(owner)}.{person_id}"
 
 
 def artifact_object_name(recording_id: str, kind: str) -> str:

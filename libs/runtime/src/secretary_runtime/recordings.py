@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from nats.js import JetStreamContext
-from nats.js.kv import KeyValue
 from secretary_contracts.messaging import (
     ALL_SUBJECTS,
     ARTIFACT_KINDS,
@@ -18,10 +19,13 @@ from secretary_contracts.messaging import (
     stream_of,
 )
 
-from secretary_runtime.objects import delete_object, stored_digest
+from secretary_runtime.kv import live_entries
+from secretary_runtime.objects import delete_object
 
 # KV buckets whose keys start with the recording id (`<id>.<part>`)
 KEYED_BY_RECORDING = (BUCKETS.merge_state, BUCKETS.qa_history)
+# deletions of piece names in flight together: a few round trips, not hundreds in a row
+PURGED_AT_ONCE = 50
 
 
 async def purge_media(js: JetStreamContext, recording_id: str) -> None:
@@ -49,36 +53,25 @@ async def purge_recording(js: JetStreamContext, recording_id: str) -> None:
     await purge_chunk_artifacts(js, recording_id)
     for bucket in KEYED_BY_RECORDING:
         kv = await js.key_value(bucket)
-        for key in await keys_of_recording(kv, recording_id):
+        for key in await keys_of_recording(js, bucket, recording_id):
             await kv.purge(key)
     await purge_events(js, recording_id)
 
 
 async def purge_chunk_artifacts(js: JetStreamContext, recording_id: str) -> None:
     """What the stages stored for each piece of a long recording. Object names cannot be
-    listed by prefix, so every name a piece can have is tried; the pieces of one kind are
-    numbered from 0, and the first one missing ends that kind (a recording cut into fewer
-    pieces, or never cut), except while a stage is still writing them."""
-    for kind in CHUNK_ARTIFACT_KINDS:
-        for index in range(MAX_CHUNKS):
-            name = chunk_artifact_name(recording_id, kind, index)
-            if await stored_digest(js, BUCKETS.artifacts, name) is None and index > 0:
-                break
-            await delete_object(js, BUCKETS.artifacts, name)
+    listed by prefix, so every name a piece can have is deleted: a piece that failed or is
+    still being made leaves a gap, and the pieces after it are still there."""
+    names = [
+        chunk_artifact_name(recording_id, kind, index)
+        for kind in CHUNK_ARTIFACT_KINDS
+        for index in range(MAX_CHUNKS)
+    ]
+    for start in range(0, len(names), PURGED_AT_ONCE):
+        batch = names[start : start + PURGED_AT_ONCE]
+        await asyncio.gather(*(delete_object(js, BUCKETS.artifacts, name) for name in batch))
 
 
-async def keys_of_recording(kv: KeyValue, recording_id: str) -> list[str]:
-    """The bucket's live keys under `<recording id>.`, filtered by the server.
-
-    (`KeyValue.keys(filters=...)` lists every key and matches substrings on the client.)
-    """
-    watcher = await kv.watch(f"{recording_id}.>", ignore_deletes=True, meta_only=True)
-    keys = []
-    try:
-        async for entry in watcher:
-            if entry is None:  # the watcher's marker: every current value was delivered
-                break
-            keys.append(entry.key)
-    finally:
-        await watcher.stop()
-    return keys
+async def keys_of_recording(js: JetStreamContext, bucket: str, recording_id: str) -> list[str]:
+    """The bucket's live keys under `<recording id>.`."""
+    return [entry.key for entry in await live_entries(js, bucket, f"{recording_id}.>")]

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple, TypeVar
 
-from secretary_contracts import SETTLED_STATUSES
+from secretary_contracts import AT_REST_STATUSES
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -93,7 +93,7 @@ async def reserve_upload(
         recordings_in_flight = await session.scalar(
             select(func.count())
             .select_from(RecordingRow)
-            .where(RecordingRow.owner == owner, RecordingRow.status.not_in(SETTLED_STATUSES))
+            .where(RecordingRow.owner == owner, RecordingRow.status.not_in(AT_REST_STATUSES))
         )
         uploading, reserved = (
             await session.execute(

@@ -209,5 +209,8 @@ class GatewaySettings(ServiceSettings):
         return value
 
     retention_check_every_s: float = Field(
-        default=3600.0, gt=0, description="How often expired recordings are looked for."
+        default=3600.0,
+        gt=0,
+        description="How often expired recordings, and deletions that stopped part way, are"
+        " looked for.",
     )

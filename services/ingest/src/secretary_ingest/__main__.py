@@ -50,15 +50,15 @@ def main() -> None:
     TelegramNotifier(broker, bot).register()
     logger.info("Telegram door is on, %s", settings.door_policy())
 
+    async def start_client() -> None:
+        await start_or_exit(client)
+        bot.start_signing_out_the_disallowed()
+
     async def stop_client() -> None:
         await client.stop()
         await gateway.close()
 
-    asyncio.run(
-        run_worker(
-            "ingest", settings, broker, on_start=lambda: start_or_exit(client), on_stop=stop_client
-        )
-    )
+    asyncio.run(run_worker("ingest", settings, broker, on_start=start_client, on_stop=stop_client))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,8 @@ class IngestSettings(ServiceSettings):
     telegram_allowed_users: Annotated[list[int], NoDecode] = Field(
         default_factory=list,
         description="Telegram user ids served, comma-separated; empty = nobody (unless"
-        " SECRETARY_TELEGRAM_OPEN).",
+        " SECRETARY_TELEGRAM_OPEN). A user taken off it is signed out of the web page when"
+        " the door starts.",
     )
     telegram_open: bool = Field(
         default=False,

@@ -27,12 +27,11 @@ from secretary_contracts.messaging import (
     TRANSCRIPT_READY,
     ConsumerSpec,
     artifact_object_name,
-    owner_key,
 )
-from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
 from secretary_runtime import objects
 from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
 from secretary_runtime.recordings import purge_chunk_artifacts
+from secretary_runtime.voiceprints import people_of
 
 from secretary_merge.alignment import SegmentationRules, merge_transcript
 from secretary_merge.provisional import provisional_turns
@@ -183,17 +182,6 @@ class Joiner:
             DiarizationDone.model_validate_json(diarization_entry.value or b""),
         )
 
-    async def _people(self, owner: str) -> list[VoiceprintPerson]:
-        """The owner's people as the gateway last wrote them; none when it never did."""
-        kv = await self.broker.connection.jetstream().key_value(BUCKETS.voiceprints)
-        try:
-            entry = await kv.get(owner_key(owner))
-        except KeyNotFoundError:
-            return []
-        snapshot = Voiceprints.model_validate_json(entry.value or b"{}")
-        # the key is the owner's: a snapshot of anyone else's is never used
-        return snapshot.people if snapshot.owner == owner else []
-
     async def merge(self, asr: AsrDone, diarization: DiarizationDone) -> None:
         js = self.broker.connection.jetstream()
         recording_id = asr.recording_id
@@ -208,7 +196,7 @@ class Joiner:
             language_probability=words.language_probability,
         )
         if self.settings.voiceprints and diarization.owner:
-            people = await self._people(diarization.owner)
+            people = await people_of(js, diarization.owner)
             recognised = recognise(turns.voices, people, self.thresholds)
             transcript.speakers = named_speakers(transcript.speakers, recognised)
         ref = await objects.put_model(

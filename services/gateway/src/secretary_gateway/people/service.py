@@ -3,27 +3,27 @@
 Naming a speaker enrols that recording's voice of the speaker for the person of that name
 (made on first use); taking the name back, or naming the speaker as someone else, moves or
 removes that enrolment, so a wrong match does not repeat. After every change the owner's
-snapshot in the `voiceprints` KV bucket is written again; merge reads only that."""
+voiceprints in the `voiceprints` KV bucket are written again, one key per person; merge reads
+only those."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 
 from faststream.nats import NatsBroker
 from litestar.datastructures import State
-from nats.js.errors import KeyNotFoundError, ObjectNotFoundError
+from nats.js.errors import ObjectNotFoundError
 from secretary_contracts import DiarizationResult, ObjectRef, SpeakersNamed
 from secretary_contracts.messaging import (
     BUCKETS,
     SPEAKERS_NAMED,
     artifact_object_name,
-    owner_key,
     speakers_named_message_id,
 )
-from secretary_contracts.voiceprints import VoiceprintPerson, Voiceprints
+from secretary_contracts.voiceprints import MAX_VOICEPRINT_EMBEDDINGS, VoiceprintPerson
 from secretary_runtime import objects
 from secretary_runtime.publishing import EventPublisher
+from secretary_runtime.voiceprints import store_people
 from sqlalchemy import delete, func, select
 
 from secretary_gateway.db import Database, EnrolmentRow, PersonRow, RecordingRow
@@ -36,29 +36,30 @@ from secretary_gateway.settings import GatewaySettings
 async def write_snapshot(
     database: Database, broker: NatsBroker, owner: str, enabled: bool = True
 ) -> None:
-    """The owner's people as merge matches against them, written again from the database."""
-    kv = await broker.connection.jetstream().key_value(BUCKETS.voiceprints)
-    if not enabled:
-        with contextlib.suppress(KeyNotFoundError):
-            await kv.delete(owner_key(owner))
-        return
-    async with database.sessions() as session:
-        people = (await session.scalars(select(PersonRow).where(PersonRow.owner == owner))).all()
-        enrolments = (
-            await session.scalars(select(EnrolmentRow).where(EnrolmentRow.owner == owner))
-        ).all()
-    by_person: dict[str, list[list[float]]] = {}
-    for enrolment in enrolments:
-        by_person.setdefault(enrolment.person_id, []).append(list(enrolment.embedding))
-    snapshot = Voiceprints(
-        owner=owner,
-        people=[
+    """The owner's people as merge matches against them, written again from the database:
+    one key per person, each with the enrolments that have the most speech."""
+    people: list[VoiceprintPerson] = []
+    if enabled:
+        async with database.sessions() as session:
+            rows = (await session.scalars(select(PersonRow).where(PersonRow.owner == owner))).all()
+            enrolments = (
+                await session.scalars(
+                    select(EnrolmentRow)
+                    .where(EnrolmentRow.owner == owner)
+                    .order_by(EnrolmentRow.speech_s.desc())
+                )
+            ).all()
+        by_person: dict[str, list[list[float]]] = {}
+        for enrolment in enrolments:
+            kept = by_person.setdefault(enrolment.person_id, [])
+            if len(kept) < MAX_VOICEPRINT_EMBEDDINGS:
+                kept.append(list(enrolment.embedding))
+        people = [
             VoiceprintPerson(person_id=p.id, name=p.name, embeddings=by_person[p.id])
-            for p in people
+            for p in rows
             if p.id in by_person
-        ],
-    )
-    await kv.put(owner_key(owner), snapshot.model_dump_json().encode())
+        ]
+    await store_people(broker.connection.jetstream(), owner, people)
 
 
 MAX_NAME_LENGTH = 100

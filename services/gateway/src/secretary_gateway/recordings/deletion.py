@@ -1,15 +1,16 @@
-"""Deleting a recording: every stored object and key, every row, then the news for the others."""
+"""Deleting a recording as a saga that finishes: marked `deleting`, the news published, then
+every stored object and key, every row and the voiceprints it gave."""
 
 from __future__ import annotations
 
 import logging
 
 from faststream.nats import NatsBroker
-from secretary_contracts import RecordingDeleted
+from secretary_contracts import RecordingDeleted, RecordingStatus
 from secretary_contracts.messaging import RECORDING_DELETED
 from secretary_runtime.publishing import EventPublisher
 from secretary_runtime.recordings import purge_recording
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from secretary_gateway.db import (
@@ -21,6 +22,7 @@ from secretary_gateway.db import (
     TranscriptRevisionRow,
     TranscriptRow,
     WebhookDeliveryRow,
+    utcnow,
 )
 from secretary_gateway.people.service import write_snapshot
 
@@ -41,10 +43,12 @@ async def delete_rows(session: AsyncSession, recording_id: str) -> None:
 
 
 class RecordingDeleter:
-    """Deletion as steps that each can run again: the news first, so that every service
-    forgets the recording even if this request dies half way (and the gateway's own
-    projection of it finishes the rest), then the objects, the rows, the voiceprints. A call
-    that fails part way answers "try again", and the retry finds the rows and resumes."""
+    """Deletion as steps that each can run again. The row is marked `deleting` first: from
+    then on the recording is gone for every reader, and its row is what a retry (or the
+    retention sweep) resumes from. Then the news, so that every service forgets the
+    recording even if this request dies half way (and the gateway's own projection of it
+    finishes the rest); then the objects, the rows, the voiceprints. A call that fails part
+    way answers "try again"."""
 
     def __init__(self, broker: NatsBroker, database: Database, voiceprints: bool = True) -> None:
         self.broker = broker
@@ -52,6 +56,13 @@ class RecordingDeleter:
         self.voiceprints = voiceprints
 
     async def delete(self, recording_id: str, owner: str) -> None:
+        async with self.database.sessions.begin() as session:
+            await session.execute(
+                update(RecordingRow)
+                .where(RecordingRow.id == recording_id)
+                # the key may name a new upload at once
+                .values(status=RecordingStatus.DELETING, idempotency_key=None, updated_at=utcnow())
+            )
         # the Telegram chat, the llm's history and the gateway's projection forget it; the
         # same id again is one event (a retry's publish is deduplicated)
         await EventPublisher(self.broker).publish(

@@ -12,6 +12,7 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from secretary_contracts import (
+    AT_REST_STATUSES,
     SETTLED_STATUSES,
     AsrDone,
     DiarizationDone,
@@ -116,7 +117,7 @@ class Projector:
     async def _update(self, event: RecordingEvent, finished: Stage, **fields: Any) -> None:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
-            if row is None:
+            if row is None or row.status == RecordingStatus.DELETING:
                 logger.info("event for an unknown recording ignored")
                 return
             for name, value in fields.items():
@@ -129,7 +130,7 @@ class Projector:
     async def progress(self, event: StageProgress) -> None:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status in SETTLED_STATUSES:
+            if row is None or row.status in AT_REST_STATUSES:
                 return
             if event.fraction > float(row.stages.get(event.stage, 0.0)):
                 row.stages = {**row.stages, event.stage: round(event.fraction, 3)}
@@ -142,7 +143,7 @@ class Projector:
         A later piece's partial can overtake an earlier one's: the furthest stands."""
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status in SETTLED_STATUSES:
+            if row is None or row.status in AT_REST_STATUSES:
                 return
             if event.through_s > (row.transcript_through_s or 0.0):
                 row.transcript_through_s = event.through_s
@@ -152,7 +153,7 @@ class Projector:
         transcript = await objects.get_model(js, event.transcript, Transcript)
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
-            if row is None:
+            if row is None or row.status == RecordingStatus.DELETING:
                 # deleted while the pipeline worked on it: what it made since goes too
                 await purge_recording(js, event.recording_id)
                 logger.info("transcript for a deleted recording removed")
@@ -198,7 +199,7 @@ class Projector:
     async def failed(self, event: StageFailed) -> None:
         async with self.database.sessions.begin() as session:
             row = await session.get(RecordingRow, event.recording_id)
-            if row is None:
+            if row is None or row.status == RecordingStatus.DELETING:
                 await purge_recording(self.broker.connection.jetstream(), event.recording_id)
                 logger.info("failure of an unknown recording ignored")
                 return

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from litestar.response import ServerSentEventMessage
-from secretary_contracts import SETTLED_STATUSES
+from secretary_contracts import SETTLED_STATUSES, RecordingStatus
 
 from secretary_gateway.db import Database, RecordingRow
 from secretary_gateway.recordings.schemas import Recording
@@ -26,7 +26,7 @@ async def recording_events(
     while True:
         async with database.sessions() as session:
             row = await session.get(RecordingRow, recording_id)
-        if row is None:
+        if row is None or row.status == RecordingStatus.DELETING:
             yield ServerSentEventMessage(event="deleted", data="{}")
             return
         state = Recording.from_row(row).model_dump_json()

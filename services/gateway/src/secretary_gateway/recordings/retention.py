@@ -1,4 +1,5 @@
-"""Retention: media goes after N days (transcripts stay), whole recordings after M days."""
+"""Retention: media goes after N days (transcripts stay), whole recordings after M days; and
+deletions that stopped part way are finished."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from faststream.nats import NatsBroker
-from secretary_contracts import SETTLED_STATUSES
+from secretary_contracts import SETTLED_STATUSES, RecordingStatus
 from secretary_runtime.recordings import purge_media
 from sqlalchemy import select
 
@@ -17,6 +18,9 @@ from secretary_gateway.recordings.deletion import RecordingDeleter
 logger = logging.getLogger(__name__)
 
 # a recording still in the pipeline keeps its media whatever its age
+
+# a deletion this old is no longer running in any request
+DELETION_RESUMED_AFTER = timedelta(minutes=5)
 
 
 class RetentionSweeper:
@@ -36,8 +40,6 @@ class RetentionSweeper:
         self.every_s = every_s
 
     async def run_forever(self) -> None:
-        if self.media_days is None and self.transcript_days is None:
-            return
         while True:
             try:
                 await self.sweep()
@@ -45,10 +47,26 @@ class RetentionSweeper:
                 logger.exception("retention sweep failed")
             await asyncio.sleep(self.every_s)
 
+    async def _finish_deletions(self, now: datetime) -> list[str]:
+        """Deletions whose request stopped before the end (its caller gone, storage away)
+        and that no one retried: finished here."""
+        async with self.database.sessions() as session:
+            stalled = (
+                await session.execute(
+                    select(RecordingRow.id, RecordingRow.owner).where(
+                        RecordingRow.status == RecordingStatus.DELETING,
+                        RecordingRow.updated_at < now - DELETION_RESUMED_AFTER,
+                    )
+                )
+            ).all()
+        for recording_id, owner in stalled:
+            await self.deleter.delete(recording_id, owner)
+        return [recording_id for recording_id, _ in stalled]
+
     async def sweep(self) -> tuple[list[str], list[str]]:
         """Returns (recordings whose media was removed, recordings removed entirely)."""
         now = datetime.now(UTC)
-        removed: list[str] = []
+        removed = await self._finish_deletions(now)
         if self.transcript_days is not None:
             cutoff = now - timedelta(days=self.transcript_days)
             async with self.database.sessions() as session:

@@ -75,7 +75,7 @@ async def owned_recording(database: Database, caller: Caller, recording_id: str)
     """The recording, if it belongs to the caller; another owner's id is simply not found."""
     async with database.sessions() as session:
         row = await session.get(RecordingRow, recording_id)
-    if row is None or row.owner != caller.owner:
+    if row is None or row.owner != caller.owner or row.status == RecordingStatus.DELETING:
         raise ApiError(404, "recording_not_found", f"No recording with id {recording_id}.")
     return row
 
@@ -96,7 +96,9 @@ class RecordingService:
     async def _made_with_key(self, owner: str, key: str) -> RecordingRow | None:
         return await self._first(
             select(RecordingRow).where(
-                RecordingRow.owner == owner, RecordingRow.idempotency_key == key
+                RecordingRow.owner == owner,
+                RecordingRow.idempotency_key == key,
+                RecordingRow.status != RecordingStatus.DELETING,
             )
         )
 
@@ -107,7 +109,7 @@ class RecordingService:
             select(RecordingRow).where(
                 RecordingRow.owner == owner,
                 RecordingRow.sha256 == sha256,
-                RecordingRow.status != RecordingStatus.FAILED,
+                RecordingRow.status.not_in((RecordingStatus.FAILED, RecordingStatus.DELETING)),
             )
         )
 
@@ -228,7 +230,9 @@ class RecordingService:
         cursor: str | None = None,
         status: RecordingStatus | None = None,
     ) -> RecordingPage:
-        query = select(RecordingRow).where(RecordingRow.owner == caller.owner)
+        query = select(RecordingRow).where(
+            RecordingRow.owner == caller.owner, RecordingRow.status != RecordingStatus.DELETING
+        )
         if status:
             query = query.where(RecordingRow.status == status)
         if cursor:
@@ -267,12 +271,15 @@ class RecordingService:
         """Deletes everything of the recording; a retry of a deletion that stopped part way
         (its rows gone, not yet all its objects) finishes it and answers as the first would
         have."""
-        try:
-            await self.owned(caller, recording_id)
-        except ApiError:
-            if not await self._deletion_announced(caller, recording_id):
-                raise
+        async with self.database.sessions() as session:
+            row = await session.get(RecordingRow, recording_id)
+        if row is not None and row.owner == caller.owner:
+            if row.status == RecordingStatus.DELETING:
+                logger.info("deletion resumed", extra={"fields": {"recording_id": recording_id}})
+        elif row is None and await self._deletion_announced(caller, recording_id):
             logger.info("deletion resumed", extra={"fields": {"recording_id": recording_id}})
+        else:
+            raise ApiError(404, "recording_not_found", f"No recording with id {recording_id}.")
         try:
             await RecordingDeleter(self.broker, self.database, self.settings.voiceprints).delete(
                 recording_id, caller.owner

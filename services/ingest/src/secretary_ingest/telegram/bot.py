@@ -7,6 +7,7 @@ knows: which chat and message a recording belongs to, and which Telegram file it
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -36,6 +37,9 @@ from secretary_ingest.telegram.texts import (
 logger = logging.getLogger(__name__)
 
 LISTED = 20
+# while the gateway is away at start, the sign-outs of disallowed users are tried again
+SIGN_OUT_RETRY_S = 30.0
+SIGN_OUT_TRIES = 120
 
 
 def _user_id(message: types.Message) -> int:
@@ -67,6 +71,39 @@ class TelegramBot:
         self.status = status
         self.gateway = gateway
         self.state = TelegramState(lambda: broker.connection.jetstream())
+        self._sign_outs: asyncio.Task[None] | None = None
+
+    async def sign_out_the_disallowed(self) -> list[int]:
+        """The web sessions of users no longer on the allow-list end, so that taking someone
+        off the list takes their review page away too. Returns those whose sessions could
+        not be ended yet (the gateway away)."""
+        if self.settings.telegram_open:
+            return []
+        left = []
+        for user_id in await self.state.known_users():
+            if self.settings.serves(user_id):
+                continue
+            try:
+                ended = await self.gateway.end_sessions(owner_of(user_id))
+            except (GatewayUnavailable, GatewayError) as error:
+                logger.warning("sessions of a disallowed user not ended yet: %s", error)
+                left.append(user_id)
+                continue
+            if ended:
+                logger.info("web sessions of a disallowed user ended: %d", ended)
+        return left
+
+    def start_signing_out_the_disallowed(self) -> None:
+        """At start, in the background, until the gateway has answered for everyone."""
+
+        async def until_done() -> None:
+            for _ in range(SIGN_OUT_TRIES):
+                if not await self.sign_out_the_disallowed():
+                    return
+                await asyncio.sleep(SIGN_OUT_RETRY_S)
+            logger.error("web sessions of disallowed users could not be ended; restart to retry")
+
+        self._sign_outs = asyncio.create_task(until_done())
 
     async def handle(self, _: Any, message: types.Message) -> None:
         """The single entry point for every private message the client receives."""
@@ -417,7 +454,11 @@ class TelegramBot:
         await self._reply(message, say(language, "help", limit=limit))
 
     async def _web(self, message: types.Message, language: str, _: list[str]) -> None:
-        link = await self.gateway.sign_in_link(owner_of(_user_id(message)))
+        user_id = _user_id(message)
+        user = await self.state.user(user_id)
+        if not user.signed_in:  # so that taking the user off the allow-list signs them out
+            await self.state.save_user(user_id, user.model_copy(update={"signed_in": True}))
+        link = await self.gateway.sign_in_link(owner_of(user_id))
         await self._reply(message, say(language, "web_link", url=link["url"]))
 
     async def _list(self, message: types.Message, language: str, _: list[str]) -> None:

@@ -202,6 +202,11 @@ class GatewayClient:
         link: dict[str, Any] = (await self._call("POST", "/v1/sign-in-links", owner)).json()
         return link
 
+    async def end_sessions(self, owner: str) -> int:
+        """Signs the owner out of the web page on every device; how many sessions ended."""
+        ended: int = (await self._call("DELETE", "/v1/sessions", owner)).json()["ended"]
+        return ended
+
     async def set_language(self, owner: str, language: str | None) -> str | None:
         response = await self._call("PUT", "/v1/settings", owner, json={"language": language})
         chosen: str | None = response.json()["language"]

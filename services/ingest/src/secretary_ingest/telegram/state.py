@@ -19,6 +19,7 @@ from nats.js.errors import KeyNotFoundError
 from nats.js.kv import KeyValue
 from pydantic import BaseModel, Field
 from secretary_contracts.messaging import BUCKETS
+from secretary_runtime.kv import keys_written
 
 
 class ChatRecording(BaseModel):
@@ -65,6 +66,9 @@ class ChatClip(BaseModel):
 
 class UserState(BaseModel):
     recordings: list[str] = Field(default_factory=list)
+    signed_in: bool = Field(
+        default=False, description="The user was given a sign-in link for the web page."
+    )
 
 
 class TelegramState:
@@ -99,6 +103,11 @@ class TelegramState:
 
     async def save_user(self, user_id: int, state: UserState) -> None:
         await (await self.kv()).put(f"user.{user_id}", state.model_dump_json().encode())
+
+    async def known_users(self) -> list[int]:
+        """Everyone the door keeps a state for: who sent a recording or asked for a link."""
+        keys = await keys_written(self._jetstream(), BUCKETS.telegram, "user.*")
+        return sorted(int(key.removeprefix("user.")) for key in keys)
 
     async def recording_of_file(self, file_unique_id: str) -> str | None:
         raw = await self._get(f"file.{file_unique_id}")
