@@ -16,6 +16,7 @@ from nats.aio.client import Client
 from nats.js.errors import ObjectNotFoundError
 from pydantic import ValidationError
 from secretary_contracts import (
+    ERROR_MESSAGES,
     ErrorCode,
     MediaReceived,
     QuestionAsked,
@@ -377,9 +378,12 @@ async def test_taking_a_user_off_the_allow_list_ends_their_web_sessions(harness:
             "/v1/sign-in", json={"link": link}, headers={"Authorization": ""}
         )
         sessions[user_id] = {"Authorization": f"Bearer {signed_in.json()['key']}"}
-    harness.bot.settings = harness.bot.settings.model_copy(update={"telegram_allowed_users": [43]})
-
-    assert await harness.bot.sign_out_the_disallowed() == []
+    allowed = harness.bot.settings
+    harness.bot.settings = allowed.model_copy(update={"telegram_allowed_users": [43]})
+    try:
+        assert await harness.bot.sign_out_the_disallowed() == []
+    finally:
+        harness.bot.settings = allowed  # the harness serves the module's other tests
     current = "/v1/sessions/current"
     assert (await harness.rest.get(current, headers=sessions[42])).status_code == 401
     assert (await harness.rest.get(current, headers=sessions[43])).status_code == 200
@@ -445,6 +449,54 @@ async def test_the_summary_follows_the_transcript(harness: Harness) -> None:
     assert "• Hire two people ⚠️" in sent["text"]
     assert "• Tom: Send the plan ⚠️ (Friday)" in sent["text"]
     assert sent["text"].endswith("⚠️ = no source found in the recording")
+
+
+async def test_with_no_language_model_the_chat_and_the_api_say_why_there_is_no_summary(
+    harness: Harness,
+) -> None:
+    """The llm service says no summary will come (no SECRETARY_LLM_BASE_URL): the chat is
+    told once, in its language, and REST answers with the reason until a summary is there."""
+    from secretary_contracts import Summary, SummaryReady, SummaryUnavailable
+    from secretary_contracts.messaging import SUMMARY_READY, SUMMARY_UNAVAILABLE
+
+    recording_id = await _send_recording(harness, "meeting-13", 1000, 130)
+    publisher = EventPublisher(harness.bot.broker)
+    code = ErrorCode.LLM_NOT_CONFIGURED
+    await publisher.publish(
+        SUMMARY_UNAVAILABLE,
+        SummaryUnavailable(recording_id=recording_id, code=code, message=ERROR_MESSAGES[code]),
+    )
+
+    def told() -> list[dict[str, Any]]:
+        return [s for s in harness.telegram.sent if s.get("reply_to_message_id") == 130]
+
+    def no_summary() -> list[str]:
+        return [s["text"] for s in told() if s["text"].startswith("ℹ️")]
+
+    await until(lambda: bool(no_summary()))
+    (said,) = no_summary()
+    assert "no language model" in said
+
+    url = f"/v1/recordings/{recording_id}/summary"
+    for _ in range(50):  # the gateway hears the news on a consumer of its own
+        refused = await harness.rest.get(url)
+        if refused.json()["error"]["code"] != "summary_not_ready":
+            break
+        await asyncio.sleep(0.1)
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "llm_not_configured"
+    assert "SECRETARY_LLM_BASE_URL" in refused.json()["error"]["message"]
+
+    # configured later, and the transcript summarised: the reason is gone
+    ref = await objects.put_model(
+        harness.nats.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "summary"),
+        Summary(summary="The budget was agreed."),
+    )
+    await publisher.publish(SUMMARY_READY, SummaryReady(recording_id=recording_id, summary=ref))
+    await until(lambda: any(s["text"].startswith("📋") for s in told()))
+    assert (await harness.rest.get(url)).json()["summary"] == "The budget was agreed."
 
 
 THREE_VOICES = Transcript(

@@ -43,7 +43,7 @@ async def test_migrations_match_the_models_and_go_down_and_up(empty_database_url
         async with database.engine.begin() as connection:
             assert await connection.run_sync(_differences) == []
             version = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar() == "0014"
+            assert version.scalar() == "0015"
             await connection.run_sync(_alembic, "downgrade", "base")
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
             assert tables <= {"alembic_version"}

@@ -232,6 +232,30 @@ async def _ask(broker: NatsBroker, recording_id: str, question: str) -> str:
     return question_id
 
 
+async def _transcript_ready(broker: NatsBroker, recording_id: str) -> None:
+    """What merge does at the end: the transcript stored, its news published."""
+    from secretary_contracts import TranscriptReady
+    from secretary_contracts.messaging import TRANSCRIPT_READY
+
+    ref = await objects.put_model(
+        broker.connection.jetstream(),
+        BUCKETS.artifacts,
+        artifact_object_name(recording_id, "transcript"),
+        TRANSCRIPT,
+    )
+    await EventPublisher(broker).publish(
+        TRANSCRIPT_READY,
+        TranscriptReady(
+            recording_id=recording_id,
+            transcript=ref,
+            language="en",
+            duration_s=40,
+            speaker_count=2,
+            segment_count=3,
+        ),
+    )
+
+
 async def _wait_for(client: Client, subject: str, recording_id: str, timeout: float = 90) -> list:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -301,8 +325,8 @@ async def test_a_ready_transcript_gets_a_stored_summary(
 
 async def _summarised(own: NatsServer, llm_server: str, proxy_url: str) -> None:
     import nats
-    from secretary_contracts import ObjectRef, Summary, TranscriptEdited, TranscriptReady
-    from secretary_contracts.messaging import SUMMARY_READY, TRANSCRIPT_EDITED, TRANSCRIPT_READY
+    from secretary_contracts import ObjectRef, Summary, TranscriptEdited
+    from secretary_contracts.messaging import SUMMARY_READY, TRANSCRIPT_EDITED
     from secretary_llm.summaries import Summarizer
     from secretary_llm.worker import SummaryWorker
 
@@ -320,20 +344,7 @@ async def _summarised(own: NatsServer, llm_server: str, proxy_url: str) -> None:
     async with started_broker(own.url, register) as broker:
         recording_id = uuid.uuid4().hex
         js = nats_client.jetstream()
-        ref = await objects.put_model(
-            js, BUCKETS.artifacts, artifact_object_name(recording_id, "transcript"), TRANSCRIPT
-        )
-        await EventPublisher(broker).publish(
-            TRANSCRIPT_READY,
-            TranscriptReady(
-                recording_id=recording_id,
-                transcript=ref,
-                language="en",
-                duration_s=40,
-                speaker_count=2,
-                segment_count=3,
-            ),
-        )
+        await _transcript_ready(broker, recording_id)
         (ready,) = await _wait_for(nats_client, SUMMARY_READY.subject, recording_id)
         stored = await objects.get_model(js, ObjectRef.model_validate(ready["summary"]), Summary)
         assert stored.summary
@@ -440,3 +451,50 @@ async def test_an_unreachable_llm_fails_the_question_clearly(
         event = AnswerFailed.model_validate(failed)
         assert event.code == "llm_unavailable"
         assert "Connection" in event.message or "connect" in event.message.lower()
+
+
+async def test_with_no_llm_configured_questions_fail_at_once_and_nothing_is_retried(
+    tmp_path: Path, embedder: MiniLmEmbedder
+) -> None:
+    """`make up` with no SECRETARY_LLM_BASE_URL: a question gets `llm_not_configured` on its
+    first delivery, a transcript gets no summary but the news of why, and neither is
+    redelivered."""
+    import nats
+    from secretary_contracts.messaging import (
+        CONSUMER_LLM_SUMMARIES,
+        SUMMARY_READY,
+        SUMMARY_UNAVAILABLE,
+    )
+    from secretary_llm.summaries import Summarizer
+    from secretary_llm.worker import SummaryWorker
+
+    with NatsServer(tmp_path / "nats") as own:
+        settings = LlmSettings(nats_url=own.url, ack_wait_s=2)
+        assert not settings.llm_configured
+
+        def register(broker: NatsBroker) -> None:
+            _question_worker(settings, embedder)(broker)
+            SummaryWorker(
+                settings,
+                broker,
+                JobRunner(broker, EventPublisher(broker)),
+                Summarizer(settings, create_client(settings)),
+            ).register()
+
+        client = await nats.connect(own.url)
+        async with started_broker(own.url, register) as broker:
+            recording_id = uuid.uuid4().hex
+            await _transcript_ready(broker, recording_id)
+            await _ask(broker, recording_id, "Who sends the plan?")
+            (failed,) = await _wait_for(client, ANSWER_FAILED.subject, recording_id, timeout=10)
+            assert AnswerFailed.model_validate(failed).code == "llm_not_configured"
+            await asyncio.sleep(3 * settings.ack_wait_s)  # past any redelivery
+            summaries = client.jetstream()
+            consumer = await summaries.consumer_info(
+                CONSUMER_LLM_SUMMARIES.stream, CONSUMER_LLM_SUMMARIES.durable
+            )
+            assert consumer.num_ack_pending == 0 and consumer.num_redelivered == 0
+            assert await published(client, SUMMARY_READY.subject, recording_id) == []
+            (unavailable,) = await published(client, SUMMARY_UNAVAILABLE.subject, recording_id)
+            assert unavailable["code"] == "llm_not_configured"
+        await client.close()

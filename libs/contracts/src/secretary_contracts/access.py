@@ -48,6 +48,7 @@ from secretary_contracts.messaging import (
     STAGE_FAILED,
     STAGE_PROGRESS,
     SUMMARY_READY,
+    SUMMARY_UNAVAILABLE,
     TRANSCRIPT_EDITED,
     TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
@@ -130,7 +131,14 @@ SERVICE_ACCESS = (
     ),
     ServiceAccess(
         "llm",
-        publishes=(SUMMARY_READY, ANSWER_DELTA, ANSWER_READY, ANSWER_FAILED, *WORKER_REPORTS),
+        publishes=(
+            SUMMARY_READY,
+            SUMMARY_UNAVAILABLE,
+            ANSWER_DELTA,
+            ANSWER_READY,
+            ANSWER_FAILED,
+            *WORKER_REPORTS,
+        ),
         consumes=(CONSUMER_LLM_SUMMARIES, CONSUMER_LLM_EDITS, CONSUMER_LLM_QUESTIONS),
         listens=(RECORDING_DELETED,),
         writes=(BUCKETS.artifacts, BUCKETS.qa_history),

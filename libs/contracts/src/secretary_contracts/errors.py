@@ -17,6 +17,7 @@ class ErrorCode(StrEnum):
     STAGE_TIMEOUT = "stage_timeout"
     TRANSCRIPT_NOT_READY = "transcript_not_ready"
     LLM_UNAVAILABLE = "llm_unavailable"
+    LLM_NOT_CONFIGURED = "llm_not_configured"
     INTERNAL_ERROR = "internal_error"
 
 
@@ -34,5 +35,7 @@ ERROR_MESSAGES: dict[ErrorCode, str] = {
     ErrorCode.STAGE_TIMEOUT: "The recording made no progress for too long.",
     ErrorCode.TRANSCRIPT_NOT_READY: "The recording has no transcript yet.",
     ErrorCode.LLM_UNAVAILABLE: "The language model could not be reached; try again later.",
+    ErrorCode.LLM_NOT_CONFIGURED: "Questions and summaries are off: no language model is"
+    " configured (SECRETARY_LLM_BASE_URL).",
     ErrorCode.INTERNAL_ERROR: "An internal error occurred.",
 }

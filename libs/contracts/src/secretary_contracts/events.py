@@ -191,6 +191,15 @@ class SummaryReady(RecordingEvent):
     summary: ObjectRef
 
 
+class SummaryUnavailable(RecordingEvent):
+    """No summary will be written for the transcript (or this revision of it), and why: no
+    language model is configured, or it could not be reached after every retry."""
+
+    code: ErrorCode
+    message: str
+    revision: int = Field(default=0, ge=0)
+
+
 class StageProgress(RecordingEvent):
     stage: Stage
     fraction: float = Field(ge=0.0, le=1.0)

@@ -138,6 +138,11 @@ QUESTION_ASKED = EventSubject(
 SUMMARY_READY = EventSubject(
     "recordings.summary.ready.v1", events.SummaryReady, "Summary, decisions, action items."
 )
+SUMMARY_UNAVAILABLE = EventSubject(
+    "recordings.summary.unavailable.v1",
+    events.SummaryUnavailable,
+    "No summary will come for the transcript, with the reason.",
+)
 ANSWER_DELTA = EventSubject(
     "qa.answer.delta.v1", events.AnswerDelta, "A piece of an answer being written."
 )
@@ -172,6 +177,7 @@ ALL_SUBJECTS = (
     RECORDING_DELETED,
     SPEAKERS_NAMED,
     SUMMARY_READY,
+    SUMMARY_UNAVAILABLE,
     QUESTION_ASKED,
     ANSWER_DELTA,
     ANSWER_READY,

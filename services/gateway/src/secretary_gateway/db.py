@@ -77,6 +77,9 @@ class RecordingRow(Base):
     speaker_count: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # why no summary will come, as the llm service said (cleared when one does)
+    summary_error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary_error_message: Mapped[str | None] = mapped_column(Text, nullable=True)
     speaker_names: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
     warnings: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     flagged_segments: Mapped[dict[str, int]] = mapped_column(

@@ -1,6 +1,7 @@
 """`python -m secretary_llm`: answers questions about recordings."""
 
 import asyncio
+import logging
 
 from secretary_runtime.jobs import JobRunner
 from secretary_runtime.logs import configure_logging
@@ -14,10 +15,17 @@ from secretary_llm.settings import LlmSettings
 from secretary_llm.summaries import Summarizer
 from secretary_llm.worker import QuestionWorker, SummaryWorker
 
+logger = logging.getLogger("secretary_llm")
+
 
 def main() -> None:
     settings = LlmSettings()
     configure_logging("llm", settings.log_level, settings.log_format)
+    if not settings.llm_configured:
+        logger.warning(
+            "no language model is configured (SECRETARY_LLM_BASE_URL): questions are answered"
+            " llm_not_configured and recordings get no summary"
+        )
     embedder = MiniLmEmbedder(settings.embedding_model_path)
     broker = create_broker(settings)
     client = create_client(settings)

@@ -4,8 +4,10 @@ from secretary_runtime.settings import SecretRule, ServiceSettings
 
 class LlmSettings(ServiceSettings):
     llm_base_url: str = Field(
-        default="http://127.0.0.1:8080/v1",
-        description="OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp server).",
+        default="",
+        description="OpenAI-compatible API (OpenAI, vLLM, Ollama, llama.cpp server, e.g."
+        " http://127.0.0.1:8080/v1). Empty = no language model: questions are answered"
+        " llm_not_configured at once and no summaries are written.",
     )
     llm_api_key: SecretStr = Field(
         default=SecretStr("not-needed"), description="API key of that endpoint."
@@ -51,6 +53,10 @@ class LlmSettings(ServiceSettings):
     embedding_model_path: str = Field(
         default="", description="sentence-transformers model directory; empty = bundled MiniLM."
     )
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url.strip())
 
     def secret_rules(self) -> list[SecretRule]:
         return [*super().secret_rules(), SecretRule("llm_api_key")]

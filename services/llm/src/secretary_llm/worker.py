@@ -11,6 +11,7 @@ from faststream.nats import NatsBroker, NatsMessage
 from nats.js.errors import KeyNotFoundError, ObjectNotFoundError
 from pydantic import TypeAdapter
 from secretary_contracts import (
+    ERROR_MESSAGES,
     AnswerDelta,
     AnswerFailed,
     AnswerReady,
@@ -19,6 +20,7 @@ from secretary_contracts import (
     RecordingDeleted,
     Stage,
     SummaryReady,
+    SummaryUnavailable,
     Transcript,
     TranscriptEdited,
     TranscriptReady,
@@ -33,6 +35,7 @@ from secretary_contracts.messaging import (
     CONSUMER_LLM_SUMMARIES,
     RECORDING_DELETED,
     SUMMARY_READY,
+    SUMMARY_UNAVAILABLE,
     artifact_object_name,
 )
 from secretary_contracts.speakers import apply_speaker_names
@@ -76,6 +79,7 @@ class SummaryWorker:
         async def on_transcript_ready(event: TranscriptReady, msg: NatsMessage) -> None:
             async def failed(code: ErrorCode, message: str) -> None:
                 logger.error("no summary: %s", message, extra={"fields": {"code": str(code)}})
+                await self.unavailable(event.recording_id, 0, code, message)
 
             await self.jobs.run(
                 msg,
@@ -93,6 +97,7 @@ class SummaryWorker:
         async def on_transcript_edited(event: TranscriptEdited, msg: NatsMessage) -> None:
             async def failed(code: ErrorCode, message: str) -> None:
                 logger.error("no new summary: %s", message, extra={"fields": {"code": str(code)}})
+                await self.unavailable(event.recording_id, event.revision, code, message)
 
             await self.jobs.run(
                 msg,
@@ -104,9 +109,26 @@ class SummaryWorker:
                 on_failure=failed,
             )
 
+    async def unavailable(
+        self, recording_id: str, revision: int, code: ErrorCode, message: str
+    ) -> None:
+        """Says that no summary will come for this revision, so that every door can say why."""
+        await self.jobs.publisher.publish(
+            SUMMARY_UNAVAILABLE,
+            SummaryUnavailable(
+                recording_id=recording_id, code=code, message=message, revision=revision
+            ),
+            message_id=f"{recording_id}:summary-unavailable:{revision}",
+        )
+
     async def summarize(self, event: TranscriptReady | TranscriptEdited) -> None:
         js = self.broker.connection.jetstream()
         revision = event.revision if isinstance(event, TranscriptEdited) else 0
+        if not self.settings.llm_configured:
+            # said once at start; nothing to retry
+            code = ErrorCode.LLM_NOT_CONFIGURED
+            await self.unavailable(event.recording_id, revision, code, ERROR_MESSAGES[code])
+            return
         if event.segment_count == 0:
             logger.info("nobody speaks: nothing to summarise")
             return
@@ -246,6 +268,8 @@ class QuestionWorker:
         await kv.put(self._history_key(event), _HISTORY.dump_json(kept))
 
     async def answer(self, event: QuestionAsked, _: Progress) -> None:
+        if not self.settings.llm_configured:
+            raise JobRejected(ErrorCode.LLM_NOT_CONFIGURED)
         transcript, index = await self._transcript(
             event.recording_id, event.speaker_names, event.transcript_revision
         )

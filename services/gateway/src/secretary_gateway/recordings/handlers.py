@@ -25,6 +25,8 @@ from secretary_contracts import (
     Stage,
     StageFailed,
     StageProgress,
+    SummaryReady,
+    SummaryUnavailable,
     Transcript,
     TranscriptPartial,
     TranscriptReady,
@@ -40,6 +42,8 @@ from secretary_contracts.messaging import (
     SPEAKERS_NAMED,
     STAGE_FAILED,
     STAGE_PROGRESS,
+    SUMMARY_READY,
+    SUMMARY_UNAVAILABLE,
     TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
 )
@@ -85,6 +89,8 @@ class Projector:
         recordings.on(STAGE_FAILED, self.failed)
         recordings.on(RECORDING_DELETED, self.deleted)
         recordings.on(SPEAKERS_NAMED, self.speakers_named)
+        recordings.on(SUMMARY_READY, self.summary_ready)
+        recordings.on(SUMMARY_UNAVAILABLE, self.summary_unavailable)
         recordings.register()
         progress = Projection(self.broker, CONSUMER_GATEWAY_PROGRESS)
         progress.on(STAGE_PROGRESS, self.progress)
@@ -188,6 +194,20 @@ class Projector:
             row = await session.get(RecordingRow, event.recording_id)
             if row is not None and row.owner == event.owner:
                 row.speaker_names = event.names
+
+    async def summary_ready(self, event: SummaryReady) -> None:
+        await self._summary_error(event.recording_id, None, None)
+
+    async def summary_unavailable(self, event: SummaryUnavailable) -> None:
+        await self._summary_error(event.recording_id, str(event.code), event.message)
+
+    async def _summary_error(
+        self, recording_id: str, code: str | None, message: str | None
+    ) -> None:
+        async with self.database.sessions.begin() as session:
+            row = await session.get(RecordingRow, recording_id)
+            if row is not None:
+                row.summary_error_code, row.summary_error_message = code, message
 
     async def deleted(self, event: RecordingDeleted) -> None:
         # a deletion whose request died after its news went out is finished here

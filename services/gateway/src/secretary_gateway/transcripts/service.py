@@ -271,6 +271,10 @@ class TranscriptService:
         try:
             stored = await store.get(artifact_object_name(recording_id, "summary"))
         except ObjectNotFoundError as missing:
+            if row.summary_error_code:  # none will come, and the llm service said why
+                raise ApiError(
+                    409, row.summary_error_code, row.summary_error_message or ""
+                ) from missing
             raise ApiError(409, "summary_not_ready", "The summary is not written yet.") from missing
         summary = Summary.model_validate_json(stored.data or b"{}")
         names = row.speaker_names or {}

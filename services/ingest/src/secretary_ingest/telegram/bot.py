@@ -15,7 +15,7 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from pyrogram import types
-from secretary_contracts import RecordingStatus, Summary, TranscriptWarning
+from secretary_contracts import ErrorCode, RecordingStatus, Summary, TranscriptWarning
 from secretary_runtime.logs import bound_recording
 
 from secretary_ingest.settings import IngestSettings
@@ -401,6 +401,16 @@ class TelegramBot:
         await self.client.send_message(
             recording.chat_id,
             render_summary(recording.language, Summary.model_validate(summary)),
+            reply_to_message_id=recording.source_message_id,
+            **PLAIN,
+        )
+
+    async def send_no_summary(self, recording: ChatRecording, code: str, message: str) -> None:
+        """Once per recording: no summary will come, and why."""
+        key = "no_summary_llm_off" if code == ErrorCode.LLM_NOT_CONFIGURED else "no_summary"
+        await self.client.send_message(
+            recording.chat_id,
+            say(recording.language, key, message=message, code=code),
             reply_to_message_id=recording.source_message_id,
             **PLAIN,
         )

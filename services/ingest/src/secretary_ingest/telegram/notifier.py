@@ -16,6 +16,7 @@ from secretary_contracts import (
     StageFailed,
     StageProgress,
     SummaryReady,
+    SummaryUnavailable,
     TranscriptPartial,
     TranscriptReady,
     exports,
@@ -32,6 +33,7 @@ from secretary_contracts.messaging import (
     STAGE_FAILED,
     STAGE_PROGRESS,
     SUMMARY_READY,
+    SUMMARY_UNAVAILABLE,
     TRANSCRIPT_PARTIAL,
     TRANSCRIPT_READY,
 )
@@ -57,6 +59,7 @@ class TelegramNotifier:
         recordings.on(TRANSCRIPT_PARTIAL, self.on_partial)
         recordings.on(TRANSCRIPT_READY, self.on_transcript)
         recordings.on(SUMMARY_READY, self.on_summary)
+        recordings.on(SUMMARY_UNAVAILABLE, self.on_no_summary)
         recordings.on(STAGE_FAILED, self.on_failed)
         recordings.on(RECORDING_DELETED, self.on_deleted)
         recordings.register()
@@ -158,6 +161,12 @@ class TelegramNotifier:
     async def on_summary(self, ready: SummaryReady) -> None:
         if (recording := await self.bot.state.recording(ready.recording_id)) is not None:
             await self.bot.send_summary(recording)
+
+    async def on_no_summary(self, event: SummaryUnavailable) -> None:
+        if event.revision:
+            return  # the chat was told about the recording's first summary only
+        if (recording := await self.bot.state.recording(event.recording_id)) is not None:
+            await self.bot.send_no_summary(recording, str(event.code), event.message)
 
     async def on_deleted(self, event: RecordingDeleted) -> None:
         """Deleted through any door: the chat forgets it too."""

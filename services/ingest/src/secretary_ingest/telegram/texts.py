@@ -77,6 +77,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "refused": "⚠️ {message}",
         "unavailable": "The service is restarting or busy; please try again in a minute.",
         "answer_failed": "❌ No answer: {message} (code: {code})",
+        "no_summary": "ℹ️ No summary: {message} (code: {code})",
+        "no_summary_llm_off": "ℹ️ No summary: this server has no language model configured, so"
+        " summaries and questions are off.",
         "sources": "Sources:",
         "draft": "✍️ a draft, being checked against the recording…",
         "partly_supported": (
@@ -165,6 +168,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "refused": "⚠️ {message}",
         "unavailable": "Сервис перезапускается или занят; попробуйте через минуту.",
         "answer_failed": "❌ Ответа нет: {message} (код: {code})",
+        "no_summary": "ℹ️ Итогов не будет: {message} (код: {code})",
+        "no_summary_llm_off": "ℹ️ Итогов нет: на этом сервере не настроена языковая модель,"
+        " итоги и вопросы отключены.",
         "sources": "Источники:",
         "draft": "✍️ черновик, сверяю с записью…",
         "partly_supported": ("⚠️ Подтверждено не всё: предложений без ссылки на запись — {count}."),

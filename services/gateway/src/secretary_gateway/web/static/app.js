@@ -501,8 +501,12 @@ class RecordingPage {
         box.append(el("h2", {}, t("actions")), el("ul", {}, summary.action_items.map((item) =>
           el("li", {}, [item.who, item.what, item.when].filter(Boolean).join(" — ")))));
       }
-    } catch {
-      box.append(el("p", { class: "hint" }, t("notReady")));
+    } catch (error) {
+      // none will come (no language model, or it could not be reached): the server says why
+      const final = error instanceof ApiError && error.status === 409 && error.code !== "summary_not_ready";
+      box.append(final
+        ? el("p", { class: "hint", id: "summary-unavailable" }, error.message)
+        : el("p", { class: "hint" }, t("notReady")));
     }
   }
 
