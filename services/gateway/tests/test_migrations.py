@@ -43,7 +43,7 @@ async def test_migrations_match_the_models_and_go_down_and_up(empty_database_url
         async with database.engine.begin() as connection:
             assert await connection.run_sync(_differences) == []
             version = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar() == "0015"
+            assert version.scalar() == "0016"
             await connection.run_sync(_alembic, "downgrade", "base")
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
             assert tables <= {"alembic_version"}
@@ -72,5 +72,29 @@ async def test_a_database_from_before_migrations_is_adopted(empty_database_url: 
             assert await connection.run_sync(_differences) == []
             kept = await connection.execute(text("SELECT id, speaker_names FROM recordings"))
             assert [row[0] for row in kept] == ["r1"]
+    finally:
+        await database.close()
+
+
+async def test_a_recording_over_two_gigabytes_is_stored(empty_database_url: str) -> None:
+    """Uploads of up to 4 GiB are accepted: their size fits the column on every database."""
+    from secretary_contracts import MediaReceived, ObjectRef
+    from secretary_gateway.db import RecordingRow, new_recording_row
+
+    size = 3 * 1024**3
+    database = Database(empty_database_url)
+    try:
+        await database.migrate()
+        event = MediaReceived(
+            recording_id="large",
+            owner="alice",
+            filename="all-day.mkv",
+            media=ObjectRef(bucket="media", name="large", size_bytes=size),
+        )
+        async with database.sessions.begin() as session:
+            session.add(new_recording_row(event))
+        async with database.sessions() as session:
+            stored = await session.get(RecordingRow, "large")
+        assert stored is not None and stored.size_bytes == size
     finally:
         await database.close()

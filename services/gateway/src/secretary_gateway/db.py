@@ -68,7 +68,8 @@ class RecordingRow(Base):
     title: Mapped[str | None] = mapped_column(String(500), nullable=True)
     filename: Mapped[str] = mapped_column(String(500))
     content_type: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    size_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    # SQLite's INTEGER is 64-bit already
+    size_bytes: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
     status: Mapped[str] = mapped_column(String(20), default=RecordingStatus.QUEUED, index=True)
     stages: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
