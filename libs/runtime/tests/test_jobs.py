@@ -168,3 +168,38 @@ async def test_duplicate_publish_is_dropped(broker: NatsBroker) -> None:
     event = _event(uuid.uuid4().hex)
     assert await publisher.publish(RECORDING_READY, event) is True
     assert await publisher.publish(RECORDING_READY, event) is False
+
+
+async def test_a_malformed_event_is_terminated_on_its_first_delivery(
+    nats_server: NatsServer, nats_client: Client
+) -> None:
+    """Valid JSON that is not the subject's model: the worker never sees it, it is terminated
+    at once (JetStream's advisory takes it to the dead letters) and never redelivered."""
+    from secretary_contracts.messaging import TERMINATED_ADVISORY
+    from secretary_runtime.service import create_broker
+    from secretary_runtime.settings import ServiceSettings
+
+    broker = create_broker(ServiceSettings(nats_url=nats_server.url))
+    await broker.connect()
+    try:
+        await declare_infrastructure(broker.connection.jetstream())
+        terminated: list[bytes] = []
+        await _collect(nats_client, f"{TERMINATED_ADVISORY}.>", terminated)
+        attempts: list[int] = []
+
+        async def work(_: RecordingReady, __: Progress) -> None:
+            attempts.append(1)
+
+        await _run_consumer(broker, "malformed-test", work, max_deliver=5)
+        recording_id = uuid.uuid4().hex
+        await nats_client.jetstream().publish(
+            RECORDING_READY.of(recording_id), b'{"recording_id": "%s"}' % recording_id.encode()
+        )
+        await _wait_for(lambda: bool(terminated))
+        await asyncio.sleep(4)  # past the 3 s ack wait: nothing comes back
+        info = await nats_client.jetstream().consumer_info("RECORDINGS", "malformed-test")
+        assert attempts == []
+        assert info.num_redelivered == 0 and info.num_ack_pending == 0
+        assert info.delivered.consumer_seq == 1
+    finally:
+        await broker.stop()

@@ -13,6 +13,7 @@ from secretary_contracts.access import ServiceAccess
 
 from secretary_runtime.health import HealthServer
 from secretary_runtime.infrastructure import prepare_infrastructure
+from secretary_runtime.malformed import TerminateMalformed
 from secretary_runtime.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def create_broker(settings: ServiceSettings) -> NatsBroker:
         logger=logging.getLogger("secretary.broker"),
         # per-message lines ("received", "processed") only at DEBUG: the job runner logs jobs
         log_level=logging.DEBUG,
+        middlewares=(TerminateMalformed,),
     )
 
 
