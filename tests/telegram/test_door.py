@@ -169,7 +169,12 @@ async def test_a_failed_recording_is_reported_in_one_sentence(harness: Harness) 
     assert report["reply_to_message_id"] == 30
     stored = await harness.bot.state.recording(recording_id)
     assert stored is not None and stored.delivered
-    # the status is the gateway's, not the chat's
+    # the status is the gateway's, not the chat's (its projection hears the failure on a
+    # consumer of its own, maybe after the chat did)
+    for _ in range(100):
+        if (await harness.rest.get(f"/v1/recordings/{recording_id}")).json()["status"] == "failed":
+            break
+        await asyncio.sleep(0.1)
     await harness.bot.handle(None, user_message(31, text=f"/get {recording_id}"))
     assert harness.telegram.sent[-1]["text"] == f"{recording_id} is not ready yet: failed."
 
