@@ -8,11 +8,9 @@ job that stores the last piece joins them into the recording's words.
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 
 import numpy as np
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from secretary_contracts import (
     AsrDone,
     AsrResult,
@@ -32,10 +30,10 @@ from secretary_contracts.messaging import (
     chunk_artifact_name,
 )
 from secretary_runtime import objects
-from secretary_runtime.audio import read_pcm16_span, read_pcm16_wav
-from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
-from secretary_runtime.model_thread import ModelThread
+from secretary_runtime.audio import read_pcm16_span
+from secretary_runtime.jobs import JobRunner, Progress
 from secretary_runtime.pieces import hand_out, piece_finished
+from secretary_runtime.stage_worker import StageWorker
 
 from secretary_asr.engine import Transcriber
 from secretary_asr.language import LanguageGuess, detect_language
@@ -48,52 +46,25 @@ LANGUAGE_SAMPLE_S = 40.0
 detection window of speech, with room for the pauses voice detection leaves out."""
 
 
-class AsrWorker:
+class AsrWorker(StageWorker):
+    stage = Stage.ASR
+    whole = CONSUMER_ASR
+    pieces = CONSUMER_ASR_CHUNKS
+
     def __init__(
         self, settings: AsrSettings, broker: NatsBroker, jobs: JobRunner, transcriber: Transcriber
     ) -> None:
-        self.settings = settings
-        self.broker = broker
-        self.jobs = jobs
-        self.model_thread = ModelThread("asr-model")
+        super().__init__(settings, broker, jobs)
+        self.settings: AsrSettings = settings
         self.transcriber = transcriber
-
-    def register(self) -> None:
-        spec = tuned(CONSUMER_ASR, self.settings)
-        chunk_spec = tuned(CONSUMER_ASR_CHUNKS, self.settings)
-
-        @self.broker.subscriber(**subscriber_options(spec))
-        async def on_recording_ready(event: RecordingReady, msg: NatsMessage) -> None:
-            await self.jobs.run(
-                msg,
-                event,
-                Stage.ASR,
-                spec,
-                lambda p: self.run(event, p),
-                report_progress=not event.chunks,
-            )
-
-        @self.broker.subscriber(**subscriber_options(chunk_spec))
-        async def on_chunk_requested(event: ChunkRequested, msg: NatsMessage) -> None:
-            await self.jobs.run(
-                msg,
-                event,
-                Stage.ASR,
-                chunk_spec,
-                lambda p: self.run_chunk(event),
-                report_progress=False,
-            )
 
     async def run(self, event: RecordingReady, progress: Progress) -> None:
         # Fail fast on a language the model cannot do, before downloading anything.
         self.transcriber.check_language(event.options.language)
-        if event.chunks:
-            await self.hand_out_chunks(event)
-            return
-        js = self.broker.connection.jetstream()
-        with tempfile.TemporaryDirectory(prefix="asr-", dir=self.settings.work_dir or None) as d:
-            wav = await objects.download(js, event.audio, Path(d) / "audio.wav")
-            audio = read_pcm16_wav(wav)
+        await super().run(event, progress)
+
+    async def run_whole(self, event: RecordingReady, progress: Progress) -> None:
+        audio = await self.whole_audio(event)
         result = await self.model_thread.run(
             self.transcriber.transcribe,
             audio,
@@ -102,7 +73,10 @@ class AsrWorker:
             event.options.vocabulary,
         )
         ref = await objects.put_model(
-            js, BUCKETS.artifacts, artifact_object_name(event.recording_id, "asr"), result
+            self.broker.connection.jetstream(),
+            BUCKETS.artifacts,
+            artifact_object_name(event.recording_id, "asr"),
+            result,
         )
         await self._announce(event.recording_id, ref, result)
 

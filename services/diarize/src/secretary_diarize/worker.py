@@ -8,10 +8,8 @@ piece clusters every piece's embeddings together (`pieces`).
 from __future__ import annotations
 
 import logging
-import tempfile
-from pathlib import Path
 
-from faststream.nats import NatsBroker, NatsMessage
+from faststream.nats import NatsBroker
 from secretary_contracts import (
     ChunkRequested,
     DiarizationDone,
@@ -30,10 +28,10 @@ from secretary_contracts.messaging import (
     chunk_artifact_name,
 )
 from secretary_runtime import objects
-from secretary_runtime.audio import read_pcm16_span, read_pcm16_wav
-from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tuned
-from secretary_runtime.model_thread import ModelThread
+from secretary_runtime.audio import read_pcm16_span
+from secretary_runtime.jobs import JobRunner, Progress
 from secretary_runtime.pieces import hand_out, piece_finished
+from secretary_runtime.stage_worker import StageWorker
 
 from secretary_diarize.engine import Diarizer
 from secretary_diarize.pieces import PIECE_MARGIN_S, PieceAnalysis
@@ -47,52 +45,19 @@ PROVISIONAL = "diarization"
 """The piece's turns with its own labels, for the transcript so far."""
 
 
-class DiarizeWorker:
+class DiarizeWorker(StageWorker):
+    stage = Stage.DIARIZE
+    whole = CONSUMER_DIARIZE
+    pieces = CONSUMER_DIARIZE_CHUNKS
+
     def __init__(
         self, settings: DiarizeSettings, broker: NatsBroker, jobs: JobRunner, diarizer: Diarizer
     ) -> None:
-        self.settings = settings
-        self.broker = broker
-        self.jobs = jobs
-        self.model_thread = ModelThread("diarize-model")
+        super().__init__(settings, broker, jobs)
         self.diarizer = diarizer
 
-    def register(self) -> None:
-        spec = tuned(CONSUMER_DIARIZE, self.settings)
-        chunk_spec = tuned(CONSUMER_DIARIZE_CHUNKS, self.settings)
-
-        @self.broker.subscriber(**subscriber_options(spec))
-        async def on_recording_ready(event: RecordingReady, msg: NatsMessage) -> None:
-            await self.jobs.run(
-                msg,
-                event,
-                Stage.DIARIZE,
-                spec,
-                lambda p: self.run(event, p),
-                report_progress=not event.chunks,
-            )
-
-        @self.broker.subscriber(**subscriber_options(chunk_spec))
-        async def on_chunk_requested(event: ChunkRequested, msg: NatsMessage) -> None:
-            await self.jobs.run(
-                msg,
-                event,
-                Stage.DIARIZE,
-                chunk_spec,
-                lambda p: self.run_chunk(event),
-                report_progress=False,
-            )
-
-    async def run(self, event: RecordingReady, progress: Progress) -> None:
-        if event.chunks:
-            await self.hand_out_chunks(event)
-            return
-        js = self.broker.connection.jetstream()
-        with tempfile.TemporaryDirectory(
-            prefix="diarize-", dir=self.settings.work_dir or None
-        ) as d:
-            wav = await objects.download(js, event.audio, Path(d) / "audio.wav")
-            audio = read_pcm16_wav(wav)
+    async def run_whole(self, event: RecordingReady, progress: Progress) -> None:
+        audio = await self.whole_audio(event)
         result = await self.model_thread.run(
             self.diarizer.diarize, audio, event.options, progress.report
         )
