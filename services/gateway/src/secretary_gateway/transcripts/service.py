@@ -130,7 +130,8 @@ class TranscriptService:
             raise ApiError(
                 409, "transcript_not_ready", f"The recording is {row.status}; try later."
             )
-        transcript = Transcript.model_validate_json(stored.body)
+        # a three-hour transcript is megabytes of JSON: parsed off the event loop
+        transcript = await asyncio.to_thread(Transcript.model_validate_json, stored.body)
         return transcript.model_copy(update={"revision": stored.revision})
 
     async def _so_far(self, row: RecordingRow) -> Transcript:
