@@ -13,7 +13,7 @@ from secretary_runtime import objects
 from secretary_runtime.audio import pcm16_data_offset, read_pcm16_span, read_pcm16_wav
 from secretary_runtime.infrastructure import declare_infrastructure
 from secretary_runtime.pieces import pieces_stored
-from secretary_runtime.recordings import purge_recording
+from secretary_runtime.recordings import purge_chunk_artifacts, purge_recording
 
 
 @pytest.fixture
@@ -57,3 +57,14 @@ async def test_pieces_are_counted_and_purged_with_their_recording(js) -> None:
     assert await pieces_stored(js, "rec1", "asr", 4) == 0
     assert await pieces_stored(js, "rec1", "embeddings", 1) == 0
     assert await pieces_stored(js, "rec1", "diarization", 100) == 0
+
+
+async def test_once_every_piece_is_joined_the_pieces_are_purged_up_to_the_first_missing(
+    js,
+) -> None:
+    """Merge's purge, after both joins: pieces numbered without a gap, all of them go."""
+    store = await js.object_store(BUCKETS.artifacts)
+    for index in range(3):
+        await store.put(chunk_artifact_name("rec2", "asr", index), b"{}")
+    await purge_chunk_artifacts(js, "rec2", every_piece_stored=True)
+    assert await pieces_stored(js, "rec2", "asr", 3) == 0

@@ -20,7 +20,7 @@ from secretary_contracts.messaging import (
 )
 
 from secretary_runtime.kv import live_entries
-from secretary_runtime.objects import delete_object
+from secretary_runtime.objects import delete_object, stored_digest
 
 # KV buckets whose keys start with the recording id (`<id>.<part>`)
 KEYED_BY_RECORDING = (BUCKETS.merge_state, BUCKETS.qa_history)
@@ -58,10 +58,23 @@ async def purge_recording(js: JetStreamContext, recording_id: str) -> None:
     await purge_events(js, recording_id)
 
 
-async def purge_chunk_artifacts(js: JetStreamContext, recording_id: str) -> None:
+async def purge_chunk_artifacts(
+    js: JetStreamContext, recording_id: str, every_piece_stored: bool = False
+) -> None:
     """What the stages stored for each piece of a long recording. Object names cannot be
-    listed by prefix, so every name a piece can have is deleted: a piece that failed or is
-    still being made leaves a gap, and the pieces after it are still there."""
+    listed by prefix, so names are tried. `every_piece_stored` (merge, after both joins):
+    the pieces are numbered from 0 without a gap, and the first one missing ends each kind
+    (a recording never cut costs one look per kind). Otherwise (a deletion, at any moment) a
+    piece that failed or is still being made leaves a gap, so every name a piece can have
+    is deleted."""
+    if every_piece_stored:
+        for kind in CHUNK_ARTIFACT_KINDS:
+            for index in range(MAX_CHUNKS):
+                name = chunk_artifact_name(recording_id, kind, index)
+                if await stored_digest(js, BUCKETS.artifacts, name) is None:
+                    break
+                await delete_object(js, BUCKETS.artifacts, name)
+        return
     names = [
         chunk_artifact_name(recording_id, kind, index)
         for kind in CHUNK_ARTIFACT_KINDS

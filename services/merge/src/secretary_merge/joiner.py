@@ -222,4 +222,4 @@ class Joiner:
         )
         # what the stages kept of each piece served the transcript so far and the joins,
         # which are done: a stage job redone later finds pieces missing and joins nothing
-        await purge_chunk_artifacts(js, recording_id)
+        await purge_chunk_artifacts(js, recording_id, every_piece_stored=True)
