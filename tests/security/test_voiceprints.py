@@ -25,6 +25,15 @@ def _embedding(marker: int) -> list[float]:
     return [float(marker)] + [0.123456789012345] * (DIMENSIONS - 1)
 
 
+async def _revisions(nats_client: Client, owner: str) -> dict[str, int]:
+    from secretary_contracts.messaging import BUCKETS, owner_key
+    from secretary_runtime.kv import live_entries
+
+    keys = f"{owner_key(owner)}.>"
+    entries = await live_entries(nats_client.jetstream(), BUCKETS.voiceprints, keys)
+    return {entry.key: entry.revision for entry in entries if entry.revision is not None}
+
+
 async def test_an_owner_with_many_people_over_the_payload_limit_still_renames_and_forgets(
     nats_server: NatsServer, nats_client: Client, database_url: str
 ) -> None:
@@ -65,7 +74,12 @@ async def test_an_owner_with_many_people_over_the_payload_limit_still_renames_an
         kept = sorted(int(e[0]) for e in maria.embeddings)
         assert kept == list(range(MAX_VOICEPRINT_EMBEDDINGS, 2 * MAX_VOICEPRINT_EMBEDDINGS))
 
+        written = await _revisions(nats_client, owner)
         assert (await api.delete("/v1/people/p0001")).status_code == 204
+        # forgetting one person rewrites no one else
+        assert await _revisions(nats_client, owner) == {
+            key: revision for key, revision in written.items() if not key.endswith(".p0001")
+        }
         left = {p.person_id for p in await people_of(nats_client.jetstream(), owner)}
         assert "p0001" not in left and len(left) == PEOPLE - 1
         assert (await api.get("/v1/people")).json()["items"][0]["name"] == "Maria"

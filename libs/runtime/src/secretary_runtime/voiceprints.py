@@ -8,7 +8,7 @@ from nats.js import JetStreamContext
 from secretary_contracts.messaging import BUCKETS, owner_key, voiceprint_key
 from secretary_contracts.voiceprints import StoredVoiceprint, VoiceprintPerson
 
-from secretary_runtime.kv import forget, keys_written, live_entries
+from secretary_runtime.kv import forget, live_entries
 
 
 async def people_of(js: JetStreamContext, owner: str) -> list[VoiceprintPerson]:
@@ -22,14 +22,19 @@ async def people_of(js: JetStreamContext, owner: str) -> list[VoiceprintPerson]:
 
 
 async def store_people(js: JetStreamContext, owner: str, people: list[VoiceprintPerson]) -> None:
-    """The owner's people become exactly `people`: each written under its key, the keys of
-    people no longer there deleted."""
+    """The owner's people become exactly `people`: a person whose value changed is written
+    under their key (renaming one of sixty writes one), the keys of people no longer there
+    deleted."""
     kv = await js.key_value(BUCKETS.voiceprints)
-    kept = {voiceprint_key(owner, person.person_id) for person in people}
+    stored = {
+        entry.key: entry.value
+        for entry in await live_entries(js, BUCKETS.voiceprints, f"{owner_key(owner)}.>")
+    }
     for person in people:
-        stored = StoredVoiceprint(owner=owner, **person.model_dump())
-        await kv.put(voiceprint_key(owner, person.person_id), stored.model_dump_json().encode())
-    for key in await keys_written(js, BUCKETS.voiceprints, f"{owner_key(owner)}.>"):
-        if key not in kept:
-            await forget(kv, key)
+        key = voiceprint_key(owner, person.person_id)
+        value = StoredVoiceprint(owner=owner, **person.model_dump()).model_dump_json().encode()
+        if stored.pop(key, None) != value:
+            await kv.put(key, value)
+    for gone in stored:
+        await kv.delete(gone)
     await forget(kv, owner_key(owner))  # the one value per owner of earlier versions
