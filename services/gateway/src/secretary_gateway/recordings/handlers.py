@@ -12,7 +12,6 @@ from typing import Any
 
 from faststream.nats import NatsBroker
 from secretary_contracts import (
-    AT_REST_STATUSES,
     SETTLED_STATUSES,
     AsrDone,
     DiarizationDone,
@@ -50,6 +49,7 @@ from secretary_contracts.messaging import (
 from secretary_runtime import objects
 from secretary_runtime.projections import Projection
 from secretary_runtime.recordings import purge_recording
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from secretary_gateway.db import (
     DATABASE_OUTAGES,
@@ -66,6 +66,13 @@ from secretary_gateway.search.index import index_transcript
 from secretary_gateway.webhooks.delivery import WebhookAnnouncer
 
 logger = logging.getLogger(__name__)
+
+
+async def _live(session: AsyncSession, recording_id: str) -> RecordingRow | None:
+    """The recording as the pipeline's news may still change it: none once its owner
+    deleted it, even while the deletion is under way."""
+    row = await session.get(RecordingRow, recording_id)
+    return None if row is None or row.status == RecordingStatus.DELETING else row
 
 
 class Projector:
@@ -122,8 +129,8 @@ class Projector:
 
     async def _update(self, event: RecordingEvent, finished: Stage, **fields: Any) -> None:
         async with self.database.sessions.begin() as session:
-            row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status == RecordingStatus.DELETING:
+            row = await _live(session, event.recording_id)
+            if row is None:
                 logger.info("event for an unknown recording ignored")
                 return
             for name, value in fields.items():
@@ -135,8 +142,8 @@ class Projector:
 
     async def progress(self, event: StageProgress) -> None:
         async with self.database.sessions.begin() as session:
-            row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status in AT_REST_STATUSES:
+            row = await _live(session, event.recording_id)
+            if row is None or row.status in SETTLED_STATUSES:
                 return
             if event.fraction > float(row.stages.get(event.stage, 0.0)):
                 row.stages = {**row.stages, event.stage: round(event.fraction, 3)}
@@ -148,8 +155,8 @@ class Projector:
         """How far the transcript so far reaches; it is read from its artifact on request.
         A later piece's partial can overtake an earlier one's: the furthest stands."""
         async with self.database.sessions.begin() as session:
-            row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status in AT_REST_STATUSES:
+            row = await _live(session, event.recording_id)
+            if row is None or row.status in SETTLED_STATUSES:
                 return
             if event.through_s > (row.transcript_through_s or 0.0):
                 row.transcript_through_s = event.through_s
@@ -158,8 +165,8 @@ class Projector:
         js = self.broker.connection.jetstream()
         transcript = await objects.get_model(js, event.transcript, Transcript)
         async with self.database.sessions.begin() as session:
-            row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status == RecordingStatus.DELETING:
+            row = await _live(session, event.recording_id)
+            if row is None:
                 # deleted while the pipeline worked on it: what it made since goes too
                 await purge_recording(js, event.recording_id)
                 logger.info("transcript for a deleted recording removed")
@@ -218,8 +225,8 @@ class Projector:
 
     async def failed(self, event: StageFailed) -> None:
         async with self.database.sessions.begin() as session:
-            row = await session.get(RecordingRow, event.recording_id)
-            if row is None or row.status == RecordingStatus.DELETING:
+            row = await _live(session, event.recording_id)
+            if row is None:
                 await purge_recording(self.broker.connection.jetstream(), event.recording_id)
                 logger.info("failure of an unknown recording ignored")
                 return

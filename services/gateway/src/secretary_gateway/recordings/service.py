@@ -273,13 +273,14 @@ class RecordingService:
         have."""
         async with self.database.sessions() as session:
             row = await session.get(RecordingRow, recording_id)
-        if row is not None and row.owner == caller.owner:
-            if row.status == RecordingStatus.DELETING:
-                logger.info("deletion resumed", extra={"fields": {"recording_id": recording_id}})
-        elif row is None and await self._deletion_announced(caller, recording_id):
-            logger.info("deletion resumed", extra={"fields": {"recording_id": recording_id}})
+        if row is None:
+            mine = await self._deletion_announced(caller, recording_id)
         else:
+            mine = row.owner == caller.owner
+        if not mine:
             raise ApiError(404, "recording_not_found", f"No recording with id {recording_id}.")
+        if row is None or row.status == RecordingStatus.DELETING:
+            logger.info("deletion resumed", extra={"fields": {"recording_id": recording_id}})
         try:
             await RecordingDeleter(self.broker, self.database, self.settings.voiceprints).delete(
                 recording_id, caller.owner
