@@ -1,1 +1,1 @@
-pytest_plugins = ["secretary_testing.fixtures"]
+pytest_plugins = ["secretary_testing.fixtures", "tests.chromium"]

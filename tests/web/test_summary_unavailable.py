@@ -19,9 +19,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from services.gateway.tests.helpers import bearer, new_key
 from services.gateway.tests.test_product import PLANNING
-from tests.security.test_account_switch import browser, eventually, gateway, pytestmark
+from tests.chromium import eventually, needs_chromium
 
-__all__ = ["browser", "gateway", "pytestmark"]
+pytestmark = needs_chromium
 
 
 async def _finished_without_summary(nats_url: str, recording_id: str) -> None:
@@ -38,11 +38,11 @@ async def _finished_without_summary(nats_url: str, recording_id: str) -> None:
 
 
 def test_the_page_says_summaries_are_off(
-    gateway: tuple[str, GatewaySettings],
-    browser: WebDriver,
+    gateway_process: tuple[str, GatewaySettings],
+    chromium: WebDriver,
     nats_server: NatsServer,
 ) -> None:
-    url, settings = gateway
+    url, settings = gateway_process
     key = asyncio.run(new_key(settings, f"reader-{uuid.uuid4().hex[:6]}"))
     created = httpx.post(
         f"{url}/v1/recordings", headers=bearer(key), files={"file": ("a.wav", b"RIFF" * 64)}
@@ -59,12 +59,12 @@ def test_the_page_says_summaries_are_off(
         "the gateway to hear why",
     )
 
-    browser.get(url + "/")
-    eventually(lambda: browser.find_element(By.ID, "api-key"), "the sign-in form").send_keys(key)
-    browser.find_element(By.ID, "sign-in").click()
-    eventually(lambda: browser.find_element(By.ID, "who").text, "signed in")
-    browser.get(f"{url}/recordings/{recording_id}")
+    chromium.get(url + "/")
+    eventually(lambda: chromium.find_element(By.ID, "api-key"), "the sign-in form").send_keys(key)
+    chromium.find_element(By.ID, "sign-in").click()
+    eventually(lambda: chromium.find_element(By.ID, "who").text, "signed in")
+    chromium.get(f"{url}/recordings/{recording_id}")
     said = eventually(
-        lambda: browser.find_element(By.ID, "summary-unavailable").text, "the reason shown"
+        lambda: chromium.find_element(By.ID, "summary-unavailable").text, "the reason shown"
     )
     assert "no language model is configured" in said
