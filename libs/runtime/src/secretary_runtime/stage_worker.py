@@ -8,7 +8,7 @@ from __future__ import annotations
 import tempfile
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -22,15 +22,17 @@ from secretary_runtime.jobs import JobRunner, Progress, subscriber_options, tune
 from secretary_runtime.model_thread import ModelThread
 from secretary_runtime.settings import ServiceSettings
 
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
-class StageWorker(ABC):
+
+class StageWorker(ABC, Generic[SettingsT]):
     stage: ClassVar[Stage]
     whole: ClassVar[ConsumerSpec]
     """The consumer of recordings ready (a long one's pieces are handed out from it)."""
     pieces: ClassVar[ConsumerSpec]
     """The consumer of the pieces of long recordings."""
 
-    def __init__(self, settings: ServiceSettings, broker: NatsBroker, jobs: JobRunner) -> None:
+    def __init__(self, settings: SettingsT, broker: NatsBroker, jobs: JobRunner) -> None:
         self.settings = settings
         self.broker = broker
         self.jobs = jobs

@@ -46,7 +46,7 @@ LANGUAGE_SAMPLE_S = 40.0
 detection window of speech, with room for the pauses voice detection leaves out."""
 
 
-class AsrWorker(StageWorker):
+class AsrWorker(StageWorker[AsrSettings]):
     stage = Stage.ASR
     whole = CONSUMER_ASR
     pieces = CONSUMER_ASR_CHUNKS
@@ -55,7 +55,6 @@ class AsrWorker(StageWorker):
         self, settings: AsrSettings, broker: NatsBroker, jobs: JobRunner, transcriber: Transcriber
     ) -> None:
         super().__init__(settings, broker, jobs)
-        self.settings: AsrSettings = settings
         self.transcriber = transcriber
 
     async def run(self, event: RecordingReady, progress: Progress) -> None:

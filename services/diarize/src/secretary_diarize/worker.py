@@ -45,7 +45,7 @@ PROVISIONAL = "diarization"
 """The piece's turns with its own labels, for the transcript so far."""
 
 
-class DiarizeWorker(StageWorker):
+class DiarizeWorker(StageWorker[DiarizeSettings]):
     stage = Stage.DIARIZE
     whole = CONSUMER_DIARIZE
     pieces = CONSUMER_DIARIZE_CHUNKS
